@@ -1,0 +1,40 @@
+# BertSlim: `make demo` runs the main job, `make test` the tests (README.md).
+SHELL := /bin/bash
+SYSTEM_PACKAGES := libdnnl-dev libltdl-dev
+SWIFT_BUILD_FLAGS ?=
+
+.PHONY: demo test build release deps assets venv fixtures clean
+
+# Debian packages, installed when missing (needs root).
+deps:
+	@missing=$$(for p in $(SYSTEM_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" != 0 ]; then echo "BertSlim needs these Debian packages: sudo apt-get install $$missing" >&2; exit 1; fi; \
+	  echo "installing $$missing"; apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
+	fi
+
+assets:
+	@scripts/fetch-assets.sh
+
+venv:
+	@scripts/setup-venv.sh
+
+build: deps
+	swift build $(SWIFT_BUILD_FLAGS)
+
+release: deps
+	swift build -c release $(SWIFT_BUILD_FLAGS)
+
+test: deps assets
+	swift build --build-tests $(SWIFT_BUILD_FLAGS)
+	swift test --skip-build $(SWIFT_BUILD_FLAGS)
+
+# Golden files for the numeric tests (needs the PyTorch virtualenv; CI uses the committed ones).
+fixtures: venv
+	.venv/bin/python scripts/make-fixtures.py
+
+demo: deps assets release
+	.build/release/bertslim bench ops
+
+clean:
+	rm -rf .build

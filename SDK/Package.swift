@@ -1,0 +1,33 @@
+// swift-tools-version:6.0
+// The BertSlim SDK: everything a plugin compiles against. It is its own package so that the
+// host and every plugin link one shared libBertSlimSDK.so (DESIGN.md §1: with the SDK linked
+// statically into each image, Swift type metadata is duplicated and `as? any Loss` fails).
+import PackageDescription
+
+let package = Package(
+    name: "BertSlimSDK",
+    products: [
+        .library(name: "BertSlimSDK", type: .dynamic, targets: ["BertSlimSDK"]),
+    ],
+    targets: [
+        .systemLibrary(name: "CDNNL", path: "Sources/CDNNL"),
+        .target(
+            name: "CSlimKernels",
+            dependencies: ["CDNNL"],
+            cSettings: [.unsafeFlags(["-O3"])],
+            linkerSettings: [.linkedLibrary("dnnl"), .linkedLibrary("dl"), .linkedLibrary("m")]
+        ),
+        .target(name: "CBertSlimPlugin"),
+        .target(
+            name: "SlimTensor",
+            dependencies: ["CDNNL", "CSlimKernels"],
+            swiftSettings: [.unsafeFlags(["-enable-library-evolution"])]
+        ),
+        .target(
+            name: "BertSlimSDK",
+            dependencies: ["SlimTensor", "CBertSlimPlugin"],
+            swiftSettings: [.unsafeFlags(["-enable-library-evolution"])]
+        ),
+    ],
+    swiftLanguageModes: [.v5]
+)

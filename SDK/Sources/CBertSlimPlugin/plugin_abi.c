@@ -1,0 +1,1 @@
+#include "bertslim_plugin.h"

@@ -1,0 +1,209 @@
+// oneDNN matmul: one primitive per (shape, layout, flags), created on first use and kept.
+#include "slim_kernels.h"
+
+#include <dnnl.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+static dnnl_engine_t engine;
+static dnnl_stream_t stream;
+static pthread_once_t engine_once = PTHREAD_ONCE_INIT;
+static pthread_mutex_t cache_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static void init_engine(void) {
+    slim_num_threads();  // sets OpenMP's thread count before oneDNN reads it
+    dnnl_engine_create(&engine, dnnl_cpu, 0);
+    dnnl_stream_create(&stream, engine, dnnl_stream_default_flags);
+}
+
+typedef struct {
+    int64_t batch, batch_b, m, n, k;
+    int trans_a, trans_b, has_bias, accumulate, packed;
+    float alpha;
+    const void *layout;  // packed weights identity (0 for plain)
+} matmul_key;
+
+typedef struct cache_entry {
+    matmul_key key;
+    dnnl_primitive_t primitive;
+    dnnl_primitive_desc_t pd;
+    struct cache_entry *next;
+} cache_entry;
+
+#define BUCKETS 1024
+static cache_entry *buckets[BUCKETS];
+
+static size_t key_hash(const matmul_key *key) {
+    const unsigned char *p = (const unsigned char *)key;
+    size_t h = 1469598103934665603ull;
+    for (size_t i = 0; i < sizeof *key; i++) h = (h ^ p[i]) * 1099511628211ull;
+    return h % BUCKETS;
+}
+
+static void md_3d(dnnl_memory_desc_t *md, int64_t b, int64_t rows, int64_t cols, int trans) {
+    // logical (b, rows, cols); stored (b, rows, cols) or, transposed, (b, cols, rows)
+    dnnl_dims_t dims = {b, rows, cols};
+    dnnl_dims_t strides = {b == 1 ? 0 : rows * cols, trans ? 1 : cols, trans ? rows : 1};
+    if (b == 1) strides[0] = rows * cols;
+    dnnl_memory_desc_init_by_strides(md, 3, dims, dnnl_f32, strides);
+}
+
+static cache_entry *find_or_create(const matmul_key *key, const dnnl_memory_desc_t *packed_md) {
+    size_t h = key_hash(key);
+    pthread_mutex_lock(&cache_lock);
+    for (cache_entry *e = buckets[h]; e; e = e->next)
+        if (memcmp(&e->key, key, sizeof *key) == 0) { pthread_mutex_unlock(&cache_lock); return e; }
+
+    dnnl_memory_desc_t src, wei, dst, bias;
+    md_3d(&src, key->batch, key->m, key->k, key->trans_a);
+    if (packed_md) wei = *packed_md;
+    else md_3d(&wei, key->batch_b, key->k, key->n, key->trans_b);
+    md_3d(&dst, key->batch, key->m, key->n, 0);
+    md_3d(&bias, 1, 1, key->n, 0);
+    if (packed_md) {  // packed weights are 2-D (K, N): use 2-D descriptors throughout
+        dnnl_dims_t d2 = {key->m, key->k}, s2 = {key->k, 1};
+        dnnl_memory_desc_init_by_strides(&src, 2, d2, dnnl_f32, s2);
+        dnnl_dims_t o2 = {key->m, key->n}, os2 = {key->n, 1};
+        dnnl_memory_desc_init_by_strides(&dst, 2, o2, dnnl_f32, os2);
+        dnnl_dims_t b2 = {1, key->n}, bs2 = {key->n, 1};
+        dnnl_memory_desc_init_by_strides(&bias, 2, b2, dnnl_f32, bs2);
+    }
+    dnnl_matmul_desc_t desc;
+    dnnl_primitive_attr_t attr;
+    dnnl_primitive_attr_create(&attr);
+    if (key->alpha != 1.0f) dnnl_primitive_attr_set_output_scales(attr, 1, 0, &key->alpha);
+    if (key->accumulate) {
+        dnnl_post_ops_t ops;
+        dnnl_post_ops_create(&ops);
+        dnnl_post_ops_append_sum(ops, 1.0f);
+        dnnl_primitive_attr_set_post_ops(attr, ops);
+        dnnl_post_ops_destroy(ops);
+    }
+    cache_entry *entry = NULL;
+    dnnl_primitive_desc_t pd = NULL;
+    if (dnnl_matmul_desc_init(&desc, &src, &wei, key->has_bias ? &bias : NULL, &dst) == dnnl_success &&
+        dnnl_primitive_desc_create(&pd, &desc, attr, engine, NULL) == dnnl_success) {
+        entry = calloc(1, sizeof *entry);
+        entry->key = *key;
+        entry->pd = pd;
+        if (dnnl_primitive_create(&entry->primitive, pd) != dnnl_success) { free(entry); entry = NULL; }
+        else { entry->next = buckets[h]; buckets[h] = entry; }
+    }
+    dnnl_primitive_attr_destroy(attr);
+    pthread_mutex_unlock(&cache_lock);
+    return entry;
+}
+
+static int execute(cache_entry *e, const void *a, const void *b, const void *bias, void *c) {
+    const dnnl_memory_desc_t *src_md = dnnl_primitive_desc_query_md(e->pd, dnnl_query_src_md, 0);
+    const dnnl_memory_desc_t *wei_md = dnnl_primitive_desc_query_md(e->pd, dnnl_query_weights_md, 0);
+    const dnnl_memory_desc_t *dst_md = dnnl_primitive_desc_query_md(e->pd, dnnl_query_dst_md, 0);
+    dnnl_memory_t ms, mw, md, mb = NULL;
+    dnnl_memory_create(&ms, src_md, engine, (void *)a);
+    dnnl_memory_create(&mw, wei_md, engine, (void *)b);
+    dnnl_memory_create(&md, dst_md, engine, c);
+    dnnl_exec_arg_t args[4] = {{DNNL_ARG_SRC, ms}, {DNNL_ARG_WEIGHTS, mw}, {DNNL_ARG_DST, md}};
+    int nargs = 3;
+    if (bias) {
+        const dnnl_memory_desc_t *bias_md = dnnl_primitive_desc_query_md(e->pd, dnnl_query_weights_md, 1);
+        dnnl_memory_create(&mb, bias_md, engine, (void *)bias);
+        args[nargs++] = (dnnl_exec_arg_t){DNNL_ARG_BIAS, mb};
+    }
+    int status = dnnl_primitive_execute(e->primitive, stream, nargs, args);
+    dnnl_stream_wait(stream);
+    dnnl_memory_destroy(ms);
+    dnnl_memory_destroy(mw);
+    dnnl_memory_destroy(md);
+    if (mb) dnnl_memory_destroy(mb);
+    return status;
+}
+
+int slim_matmul(int64_t batch, int64_t batch_b, int64_t m, int64_t n, int64_t k,
+                int trans_a, int trans_b, float alpha, const float *a, const float *b,
+                const float *bias, float *c, int accumulate) {
+    pthread_once(&engine_once, init_engine);
+    matmul_key key;
+    memset(&key, 0, sizeof key);  // padding bytes take part in the hash
+    key.batch = batch; key.batch_b = batch_b; key.m = m; key.n = n; key.k = k;
+    key.trans_a = trans_a; key.trans_b = trans_b; key.has_bias = bias != NULL;
+    key.accumulate = accumulate; key.alpha = alpha;
+    cache_entry *e = find_or_create(&key, NULL);
+    if (!e) return dnnl_unimplemented;
+    return execute(e, a, b, bias, c);
+}
+
+struct slim_packed_weights {
+    dnnl_memory_desc_t md;
+    void *data;
+    int64_t n, k;
+};
+
+slim_packed_weights *slim_pack_weights(const float *w, int64_t n, int64_t k) {
+    pthread_once(&engine_once, init_engine);
+    // Ask a representative primitive (M = 128) which weights layout it prefers.
+    dnnl_memory_desc_t src, wei, dst, plain;
+    dnnl_dims_t sd = {128, k}, wd = {k, n}, dd = {128, n};
+    dnnl_memory_desc_init_by_tag(&src, 2, sd, dnnl_f32, dnnl_ab);
+    dnnl_memory_desc_init_by_tag(&wei, 2, wd, dnnl_f32, dnnl_format_tag_any);
+    dnnl_memory_desc_init_by_tag(&dst, 2, dd, dnnl_f32, dnnl_ab);
+    dnnl_memory_desc_init_by_tag(&plain, 2, wd, dnnl_f32, dnnl_ba);  // (K, N) stored as (N, K)
+    dnnl_matmul_desc_t desc;
+    dnnl_primitive_desc_t pd;
+    if (dnnl_matmul_desc_init(&desc, &src, &wei, NULL, &dst) != dnnl_success ||
+        dnnl_primitive_desc_create(&pd, &desc, NULL, engine, NULL) != dnnl_success) return NULL;
+    slim_packed_weights *p = calloc(1, sizeof *p);
+    p->md = *dnnl_primitive_desc_query_md(pd, dnnl_query_weights_md, 0);
+    dnnl_primitive_desc_destroy(pd);
+    p->n = n; p->k = k;
+    size_t size = dnnl_memory_desc_get_size(&p->md);
+    if (posix_memalign(&p->data, 64, size) != 0) { free(p); return NULL; }
+
+    dnnl_primitive_desc_t rpd;
+    dnnl_primitive_t reorder;
+    dnnl_memory_t from, to;
+    dnnl_memory_create(&from, &plain, engine, (void *)w);
+    dnnl_memory_create(&to, &p->md, engine, p->data);
+    int ok = dnnl_reorder_primitive_desc_create(&rpd, &plain, engine, &p->md, engine, NULL) == dnnl_success &&
+             dnnl_primitive_create(&reorder, rpd) == dnnl_success;
+    if (ok) {
+        dnnl_exec_arg_t args[2] = {{DNNL_ARG_FROM, from}, {DNNL_ARG_TO, to}};
+        ok = dnnl_primitive_execute(reorder, stream, 2, args) == dnnl_success;
+        dnnl_stream_wait(stream);
+        dnnl_primitive_destroy(reorder);
+        dnnl_primitive_desc_destroy(rpd);
+    }
+    dnnl_memory_destroy(from);
+    dnnl_memory_destroy(to);
+    if (!ok) { slim_packed_weights_free(p); return NULL; }
+    return p;
+}
+
+void slim_packed_weights_free(slim_packed_weights *p) {
+    if (!p) return;
+    free(p->data);
+    free(p);
+}
+
+int slim_matmul_packed(const slim_packed_weights *w, int64_t m, const float *x,
+                       const float *bias, float *y) {
+    matmul_key key;
+    memset(&key, 0, sizeof key);
+    key.batch = 1; key.batch_b = 1; key.m = m; key.n = w->n; key.k = w->k;
+    key.trans_b = 1; key.has_bias = bias != NULL; key.packed = 1; key.alpha = 1.0f;
+    key.layout = w;
+    cache_entry *e = find_or_create(&key, &w->md);
+    if (!e) return dnnl_unimplemented;
+    return execute(e, x, w->data, bias, y);
+}
+
+const char *slim_matmul_impl_name(int64_t m, int64_t n, int64_t k) {
+    pthread_once(&engine_once, init_engine);
+    matmul_key key;
+    memset(&key, 0, sizeof key);
+    key.batch = 1; key.batch_b = 1; key.m = m; key.n = n; key.k = k; key.trans_b = 1; key.alpha = 1.0f;
+    cache_entry *e = find_or_create(&key, NULL);
+    const char *name = NULL;
+    if (e) dnnl_primitive_desc_query(e->pd, dnnl_query_impl_info_str, 0, &name);
+    return name ? name : "unavailable";
+}

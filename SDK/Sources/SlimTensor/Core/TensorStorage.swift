@@ -1,0 +1,35 @@
+internal import Foundation
+
+/// A 64-byte aligned, uninitialised buffer of `count` Float32 values, shared by tensors
+/// that view the same data (reshape) and copied on write.
+public final class TensorStorage: @unchecked Sendable {
+    /// Start of the buffer.
+    public let pointer: UnsafeMutablePointer<Float>
+    /// Number of Float32 values.
+    public let count: Int
+
+    /// Allocates `count` values, uninitialised.
+    public init(count: Int) {
+        precondition(count >= 0, "negative tensor size \(count)")
+        var raw: UnsafeMutableRawPointer?
+        let status = posix_memalign(&raw, 64, max(count, 1) * MemoryLayout<Float>.stride)
+        guard status == 0, let raw else { fatalError("out of memory allocating \(count) floats") }
+        pointer = raw.bindMemory(to: Float.self, capacity: max(count, 1))
+        self.count = count
+    }
+
+    /// Allocates `count` values set to zero.
+    public convenience init(zeros count: Int) {
+        self.init(count: count)
+        pointer.initialize(repeating: 0, count: count)
+    }
+
+    deinit { free(pointer) }
+
+    /// A fresh storage holding the same values.
+    public func copy() -> TensorStorage {
+        let other = TensorStorage(count: count)
+        other.pointer.update(from: pointer, count: count)
+        return other
+    }
+}
