@@ -172,6 +172,17 @@ import Testing
             try SGD(parameters: p, learningRate: 0.1, nesterov: true)
         }
         #expect(throws: OptimizerError.self) { try SGD(parameters: p, learningRate: 0.1, momentum: .infinity) }
+        #expect(throws: OptimizerError.invalidSetting(optimizer: "AdamW", setting: "group 1 parameter 0",
+                                                      reason: "is already in a group; list shared parameters once")) {
+            try AdamW(groups: [ParameterGroup(p), ParameterGroup(p)])
+        }
+    }
+
+    @Test func tiedParametersAreClippedOnce() {
+        let tied = Parameter(.zeros([2]))
+        tied.grad = Tensor(shape: [2], scalars: [3, 4])
+        #expect(clipGradientNorm([tied, tied], maxNorm: 1) == 5)
+        expectClose(tied.grad?.scalars ?? [], [0.6, 0.6 * 4 / 3], atol: 1e-6)
     }
 
     @Test func restoringAForeignStateFailsAndChangesNothing() throws {
@@ -198,6 +209,13 @@ import Testing
         }
         damaged = before
         damaged.metadata["beta1"] = "zero point nine"
+        #expect(throws: OptimizerError.self) { try adam.restore(damaged) }
+        damaged.metadata["beta1"] = "1.5"
+        #expect(throws: OptimizerError.incompatibleState(optimizer: "AdamW", reason: "'beta1' = 1.5 is out of range")) {
+            try adam.restore(damaged)
+        }
+        damaged = before
+        damaged.metadata["group.0.weight_decay"] = "-1.0"
         #expect(throws: OptimizerError.self) { try adam.restore(damaged) }
         #expect(adam.state == before)
     }

@@ -11,9 +11,11 @@ internal import Foundation
 ///
 /// Based on: Loshchilov & Hutter 2019, Decoupled Weight Decay Regularization.
 public final class AdamW: Optimizer {
+    /// The parameter groups (settings may change between steps, membership may not).
     public var groups: [ParameterGroup] {
         didSet { preconditionSameParameters(oldValue, groups, optimizer: "AdamW") }
     }
+    /// The base learning rate, scaled per group.
     public var learningRate: Float
     /// Decay of the first moment.
     public private(set) var beta1: Float
@@ -21,6 +23,7 @@ public final class AdamW: Optimizer {
     public private(set) var beta2: Float
     /// Added to √v̂ so that tiny second moments do not blow the step up.
     public private(set) var epsilon: Float
+    /// Number of completed steps.
     public private(set) var stepCount = 0
 
     // Buffers per parameter position, created at its first gradient (PyTorch's lazy state).
@@ -33,14 +36,11 @@ public final class AdamW: Optimizer {
     ///   negative or non-finite rate, ε or weight decay, or a β outside [0, 1).
     public init(groups: [ParameterGroup], learningRate: Float = 1e-3, beta1: Float = 0.9, beta2: Float = 0.999,
                 epsilon: Float = 1e-8) throws {
-        try validate(learningRate, "learning rate", optimizer: "AdamW")
-        try validate(beta1, "beta1", optimizer: "AdamW", below: 1)
-        try validate(beta2, "beta2", optimizer: "AdamW", below: 1)
-        try validate(epsilon, "epsilon", optimizer: "AdamW")
-        for (g, group) in groups.enumerated() {
-            try validate(group.weightDecay, "group \(g) weight decay", optimizer: "AdamW")
-            try validate(group.learningRateScale, "group \(g) learning-rate scale", optimizer: "AdamW")
-        }
+        try validateSetting(learningRate, "learning rate", optimizer: "AdamW")
+        try validateSetting(beta1, "beta1", optimizer: "AdamW", below: 1)
+        try validateSetting(beta2, "beta2", optimizer: "AdamW", below: 1)
+        try validateSetting(epsilon, "epsilon", optimizer: "AdamW")
+        try ParameterGroup.validate(groups, optimizer: "AdamW")
         self.groups = groups
         self.learningRate = learningRate
         self.beta1 = beta1
@@ -59,6 +59,7 @@ public final class AdamW: Optimizer {
                       beta1: beta1, beta2: beta2, epsilon: epsilon)
     }
 
+    /// Updates every parameter that has a gradient.
     public func step() {
         var index = 0
         for group in groups {
@@ -92,6 +93,7 @@ public final class AdamW: Optimizer {
         stepCount += 1
     }
 
+    /// Buffers (`param.<i>.…`), per-parameter step counts, settings and group layout.
     public var state: OptimizerState {
         var state = OptimizerState(kind: "AdamW", stepCount: stepCount, learningRate: learningRate, groups: groups,
                                    settings: ["beta1": beta1, "beta2": beta2, "epsilon": epsilon])
@@ -103,6 +105,8 @@ public final class AdamW: Optimizer {
         return state
     }
 
+    /// Continues from `state`; on error nothing is changed.
+    /// - Throws: ``OptimizerError/incompatibleState(optimizer:reason:)``.
     public func restore(_ state: OptimizerState) throws {
         let reader = OptimizerStateReader(state: state, optimizer: "AdamW")
         let restoredGroups = try reader.checkLayout(of: groups)
@@ -115,8 +119,8 @@ public final class AdamW: Optimizer {
             newExpAvg[index] = try reader.tensor("param.\(index).exp_avg", shape: parameter.shape)
             newExpAvgSq[index] = try reader.tensor("param.\(index).exp_avg_sq", shape: parameter.shape)
         }
-        let settings = (try reader.float("lr"), try reader.float("beta1"), try reader.float("beta2"),
-                        try reader.float("epsilon"), try reader.int("step_count"))
+        let settings = (try reader.setting("lr"), try reader.setting("beta1", below: 1), try reader.setting("beta2", below: 1),
+                        try reader.setting("epsilon"), try reader.int("step_count"))
         // Everything was read and checked; only now is the optimizer changed.
         groups = restoredGroups
         (learningRate, beta1, beta2, epsilon, stepCount) = settings

@@ -14,6 +14,10 @@ internal import CSlimKernels
 /// - Returns: the global norm **before** clipping (what training logs report).
 @discardableResult
 public func clipGradientNorm(_ parameters: [Parameter], maxNorm: Float) -> Float {
+    // A parameter listed twice (tied weights) counts once: PyTorch users pass
+    // model.parameters(), which lists a shared tensor once.
+    var seen = Set<ObjectIdentifier>()
+    let parameters = parameters.filter { seen.insert(ObjectIdentifier($0)).inserted }
     var sumOfSquares = 0.0
     for parameter in parameters {
         guard let grad = parameter.grad else { continue }

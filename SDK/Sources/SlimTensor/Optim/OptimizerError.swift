@@ -18,7 +18,7 @@ public enum OptimizerError: Error, CustomStringConvertible, Equatable {
 
 /// Checks that a hyperparameter is finite and in `[lower, upper)` (`[lower, ∞)` without
 /// an upper bound), so a typo in a recipe is an error rather than a run of NaNs.
-func validate(_ value: Float, _ setting: String, optimizer: String, atLeast lower: Float = 0,
+func validateSetting(_ value: Float, _ setting: String, optimizer: String, atLeast lower: Float = 0,
               below upper: Float? = nil) throws {
     let tooHigh = upper.map { value >= $0 } ?? false
     guard value.isFinite, value >= lower, !tooHigh else {

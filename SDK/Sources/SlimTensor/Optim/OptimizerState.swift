@@ -76,7 +76,7 @@ struct OptimizerStateReader {
         guard kind == optimizer else { throw fail("the state is for \(kind)") }
         let count = try int("groups")
         guard count == groups.count else { throw fail("it has \(count) parameter groups, this optimizer \(groups.count)") }
-        return try groups.enumerated().map { g, group in
+        let restored = try groups.enumerated().map { g, group in
             let size = try int("group.\(g).size")
             guard size == group.parameters.count else {
                 throw fail("group \(g) has \(size) parameters in the state, \(group.parameters.count) here")
@@ -84,6 +84,12 @@ struct OptimizerStateReader {
             return ParameterGroup(group.parameters, weightDecay: try float("group.\(g).weight_decay"),
                                   learningRateScale: try float("group.\(g).lr_scale"))
         }
+        do {
+            try ParameterGroup.validate(restored, optimizer: optimizer)
+        } catch let error as OptimizerError {
+            throw fail("bad group settings (\(error))")
+        }
+        return restored
     }
 
     func string(_ key: String) throws -> String {
@@ -94,6 +100,15 @@ struct OptimizerStateReader {
     func float(_ key: String) throws -> Float {
         let text = try string(key)
         guard let value = Float(text) else { throw fail("'\(key)' = '\(text)' is not a number") }
+        return value
+    }
+
+    /// A hyperparameter, held to the same range the optimizer's initializer checks.
+    func setting(_ key: String, below upper: Float? = nil) throws -> Float {
+        let value = try float(key)
+        guard value.isFinite, value >= 0, value < (upper ?? .infinity) else {
+            throw fail("'\(key)' = \(value) is out of range")
+        }
         return value
     }
 

@@ -36,3 +36,19 @@ public struct ParameterGroup {
                 ParameterGroup(exempt, weightDecay: 0, learningRateScale: learningRateScale)]
     }
 }
+
+extension ParameterGroup {
+    /// Checks every group's settings, and that no parameter is listed twice (tied weights
+    /// would otherwise be updated twice per step; PyTorch refuses them too).
+    static func validate(_ groups: [ParameterGroup], optimizer: String) throws {
+        var seen = Set<ObjectIdentifier>()
+        for (g, group) in groups.enumerated() {
+            try validateSetting(group.weightDecay, "group \(g) weight decay", optimizer: optimizer)
+            try validateSetting(group.learningRateScale, "group \(g) learning-rate scale", optimizer: optimizer)
+            for (i, parameter) in group.parameters.enumerated() where !seen.insert(ObjectIdentifier(parameter)).inserted {
+                throw OptimizerError.invalidSetting(optimizer: optimizer, setting: "group \(g) parameter \(i)",
+                                                    reason: "is already in a group; list shared parameters once")
+            }
+        }
+    }
+}

@@ -11,9 +11,11 @@ internal import CSlimKernels
 /// Based on: Sutskever et al. 2013, On the importance of initialization and momentum in
 /// deep learning (the momentum and Nesterov forms PyTorch implements).
 public final class SGD: Optimizer {
+    /// The parameter groups (settings may change between steps, membership may not).
     public var groups: [ParameterGroup] {
         didSet { preconditionSameParameters(oldValue, groups, optimizer: "SGD") }
     }
+    /// The base learning rate, scaled per group.
     public var learningRate: Float
     /// μ: how much of the previous update is kept (0 disables the buffer).
     public private(set) var momentum: Float
@@ -21,6 +23,7 @@ public final class SGD: Optimizer {
     public private(set) var dampening: Float
     /// Whether the update looks ahead along the momentum (Nesterov).
     public private(set) var nesterov: Bool
+    /// Number of completed steps.
     public private(set) var stepCount = 0
 
     private var buffers: [Tensor?]
@@ -32,13 +35,10 @@ public final class SGD: Optimizer {
     ///   refuses the same).
     public init(groups: [ParameterGroup], learningRate: Float, momentum: Float = 0, dampening: Float = 0,
                 nesterov: Bool = false) throws {
-        try validate(learningRate, "learning rate", optimizer: "SGD")
-        try validate(momentum, "momentum", optimizer: "SGD")
-        try validate(dampening, "dampening", optimizer: "SGD")
-        for (g, group) in groups.enumerated() {
-            try validate(group.weightDecay, "group \(g) weight decay", optimizer: "SGD")
-            try validate(group.learningRateScale, "group \(g) learning-rate scale", optimizer: "SGD")
-        }
+        try validateSetting(learningRate, "learning rate", optimizer: "SGD")
+        try validateSetting(momentum, "momentum", optimizer: "SGD")
+        try validateSetting(dampening, "dampening", optimizer: "SGD")
+        try ParameterGroup.validate(groups, optimizer: "SGD")
         if nesterov && (momentum <= 0 || dampening != 0) {
             throw OptimizerError.invalidSetting(optimizer: "SGD", setting: "nesterov",
                                                 reason: "needs momentum > 0 and dampening = 0")
@@ -58,6 +58,7 @@ public final class SGD: Optimizer {
                       momentum: momentum, dampening: dampening, nesterov: nesterov)
     }
 
+    /// Updates every parameter that has a gradient.
     public func step() {
         var index = 0
         for group in groups {
@@ -105,6 +106,7 @@ public final class SGD: Optimizer {
         }
     }
 
+    /// Buffers (`param.<i>.…`), per-parameter step counts, settings and group layout.
     public var state: OptimizerState {
         var state = OptimizerState(kind: "SGD", stepCount: stepCount, learningRate: learningRate, groups: groups,
                                    settings: ["momentum": momentum, "dampening": dampening])
@@ -115,6 +117,8 @@ public final class SGD: Optimizer {
         return state
     }
 
+    /// Continues from `state`; on error nothing is changed.
+    /// - Throws: ``OptimizerError/incompatibleState(optimizer:reason:)``.
     public func restore(_ state: OptimizerState) throws {
         let reader = OptimizerStateReader(state: state, optimizer: "SGD")
         let restoredGroups = try reader.checkLayout(of: groups)
@@ -124,7 +128,7 @@ public final class SGD: Optimizer {
         }
         let flag = try reader.string("nesterov")
         guard let restoredNesterov = Bool(flag) else { throw reader.fail("'nesterov' = '\(flag)' is not true or false") }
-        let settings = (try reader.float("lr"), try reader.float("momentum"), try reader.float("dampening"),
+        let settings = (try reader.setting("lr"), try reader.setting("momentum"), try reader.setting("dampening"),
                         try reader.int("step_count"))
         groups = restoredGroups
         (learningRate, momentum, dampening, stepCount) = settings
