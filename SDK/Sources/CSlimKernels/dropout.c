@@ -11,15 +11,20 @@
 struct dropout_ctx { const float *x; float *y; uint64_t state; float rate, scale; };
 
 CLONES static void dropout_range(void *c, int64_t lo, int64_t hi) {
-    struct dropout_ctx *k = c;
+    const struct dropout_ctx *k = c;
+    const float *x = k->x;
+    float *y = k->y;
+    const uint64_t state = k->state;
+    const float rate = k->rate, scale = k->scale;
     for (int64_t i = lo; i < hi; i++) {
-        uint64_t z = k->state + (uint64_t)(i + 1) * SPLITMIX_GAMMA;
+        uint64_t z = state + (uint64_t)(i + 1) * SPLITMIX_GAMMA;
         z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
         z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
         z ^= z >> 31;
-        // Same float as SeededGenerator.nextUniform(): the top 24 bits, exactly.
-        float u = (float)(z >> 40) * 0x1p-24f;
-        k->y[i] = u >= k->rate ? k->x[i] * k->scale : 0.0f;
+        // Same float as SeededGenerator.nextUniform(): the top 24 bits, exactly (an int32
+        // conversion, which every vector width has).
+        float u = (float)(int32_t)(z >> 40) * 0x1p-24f;
+        y[i] = u >= rate ? x[i] * scale : 0.0f;
     }
 }
 void slim_dropout(const float *x, float *y, int64_t n, uint64_t state, float rate, float scale) {
