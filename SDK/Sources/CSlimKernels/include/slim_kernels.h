@@ -63,6 +63,31 @@ void slim_adamw_step(float *w, const float *g, float *m, float *v, int64_t n, fl
 /// Σ x²
 double slim_sum_squares(const float *x, int64_t n);
 
+// Pointwise activations (activations.c). Backward passes take the forward's output y.
+void slim_tanh_forward(const float *x, float *y, int64_t n);
+/// dx = dy ⊙ (1 − y²)
+void slim_tanh_backward(const float *y, const float *dy, float *dx, int64_t n);
+void slim_sigmoid_forward(const float *x, float *y, int64_t n);
+/// dx = dy ⊙ y ⊙ (1 − y)
+void slim_sigmoid_backward(const float *y, const float *dy, float *dx, int64_t n);
+/// y = max(x, 0), NaN kept.
+void slim_relu_forward(const float *x, float *y, int64_t n);
+/// dx = dy where y > 0, else 0.
+void slim_relu_backward(const float *y, const float *dy, float *dx, int64_t n);
+
+/// Inverted dropout (dropout.c): y_i = x_i·scale when u_i ≥ rate, else 0, where u_i is the
+/// (i+1)-th SeededGenerator.nextUniform() after `state`. The mask depends only on
+/// (state, i): parallel loops match a serial draw, and the backward pass is the same call
+/// on dy with the same state.
+void slim_dropout(const float *x, float *y, int64_t n, uint64_t state, float rate, float scale);
+
+/// out[r, :] = table[ids[r], :] (embedding.c); ids must already be in range.
+void slim_embedding_gather(const float *table, const int32_t *ids, float *out, int64_t rows,
+                           int64_t width);
+/// dtable[ids[r], :] += dy[r, :] for every r, deterministic for repeated ids.
+void slim_embedding_scatter_add(const int32_t *ids, const float *dy, float *dtable, int64_t rows,
+                                int64_t width);
+
 #ifdef __cplusplus
 }
 #endif
