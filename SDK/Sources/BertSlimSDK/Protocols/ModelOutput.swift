@@ -5,7 +5,7 @@ public struct ModelOutput {
     public var logits: Tensor?
     /// Every layer's hidden states, embeddings first: `L + 1` tensors of `(B, T, H)`.
     public var hiddenStates: [Tensor]
-    /// Pre-softmax attention scores per layer, `(B, heads, T, T)` (mask added).
+    /// Pre-softmax attention scores per layer, `(B, heads, T, T)` (before the padding mask).
     public var attentionScores: [Tensor]
     /// Attention probabilities per layer, `(B, heads, T, T)`.
     public var attentionProbabilities: [Tensor]

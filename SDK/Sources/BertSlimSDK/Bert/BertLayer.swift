@@ -1,0 +1,103 @@
+/// One Transformer encoder layer of BERT: self-attention (with padding mask and an
+/// optional per-head gate) → dense + residual + LayerNorm → GELU FFN → dense + residual +
+/// LayerNorm. Parameter names follow Hugging Face under `encoder.layer.N.`.
+public final class BertLayer {
+    public let query, queryBias, key, keyBias, value, valueBias: Parameter
+    public let attentionOutput, attentionOutputBias, attentionNormWeight, attentionNormBias: Parameter
+    public let intermediate, intermediateBias, output, outputBias, outputNormWeight, outputNormBias: Parameter
+    /// Heads this layer has (after pruning).
+    public private(set) var heads: Int
+    /// Width of one head.
+    public let headSize: Int
+    let eps: Float
+
+    /// A layer with `heads` heads and FFN width `ffn`, weights N(0, 0.02²), biases 0, LayerNorm 1/0.
+    public init(hidden: Int, heads: Int, headSize: Int, ffn: Int, eps: Float, generator: inout SeededGenerator) {
+        func weight(_ rows: Int, _ cols: Int) -> Parameter {
+            Parameter(.randomNormal([rows, cols], std: 0.02, using: &generator))
+        }
+        let inner = heads * headSize
+        query = weight(inner, hidden); queryBias = Parameter(.zeros([inner]))
+        key = weight(inner, hidden); keyBias = Parameter(.zeros([inner]))
+        value = weight(inner, hidden); valueBias = Parameter(.zeros([inner]))
+        attentionOutput = weight(hidden, inner); attentionOutputBias = Parameter(.zeros([hidden]))
+        attentionNormWeight = Parameter(.ones([hidden])); attentionNormBias = Parameter(.zeros([hidden]))
+        intermediate = weight(ffn, hidden); intermediateBias = Parameter(.zeros([ffn]))
+        output = weight(hidden, ffn); outputBias = Parameter(.zeros([hidden]))
+        outputNormWeight = Parameter(.ones([hidden])); outputNormBias = Parameter(.zeros([hidden]))
+        self.heads = heads
+        self.headSize = headSize
+        self.eps = eps
+    }
+
+    /// Parameters by their Hugging Face names relative to the layer.
+    public var namedParameters: [(String, Parameter)] {
+        [("attention.self.query.weight", query), ("attention.self.query.bias", queryBias),
+         ("attention.self.key.weight", key), ("attention.self.key.bias", keyBias),
+         ("attention.self.value.weight", value), ("attention.self.value.bias", valueBias),
+         ("attention.output.dense.weight", attentionOutput), ("attention.output.dense.bias", attentionOutputBias),
+         ("attention.output.LayerNorm.weight", attentionNormWeight), ("attention.output.LayerNorm.bias", attentionNormBias),
+         ("intermediate.dense.weight", intermediate), ("intermediate.dense.bias", intermediateBias),
+         ("output.dense.weight", output), ("output.dense.bias", outputBias),
+         ("output.LayerNorm.weight", outputNormWeight), ("output.LayerNorm.bias", outputNormBias)]
+    }
+
+    /// What one layer's forward pass produced.
+    public struct Output {
+        public var hidden: Tensor
+        public var scores: Tensor?
+        public var probabilities: Tensor?
+    }
+
+    /// - Parameters:
+    ///   - x: `(B, T, H)`.
+    ///   - mask: additive padding mask `(B, T)` (0 keep, very negative drop).
+    ///   - headGate: `(heads)` multiplying each head's attention probabilities (Sixteen
+    ///     Heads' ξ, or hard-concrete gates), or nil.
+    ///   - dropout: rates and generator when training, nil otherwise.
+    public func forward(_ x: Tensor, mask: Tensor, headGate: Tensor? = nil, keep: OutputRequest = [],
+                        dropout: DropoutContext? = nil) -> Output {
+        let q = splitHeads(linear(x, weight: query.tensor, bias: queryBias.tensor), heads: heads)
+        let k = splitHeads(linear(x, weight: key.tensor, bias: keyBias.tensor), heads: heads)
+        let v = splitHeads(linear(x, weight: value.tensor, bias: valueBias.tensor), heads: heads)
+        // scores: (B, heads, T, T) = q kᵀ / √d
+        let scores = matmul(q, k, transposeB: true, alpha: 1 / Float(headSize).squareRoot())
+        var probabilities = softmax(scores, additiveMask: mask)
+        if let headGate {
+            precondition(headGate.shape == [heads], "head gate \(headGate.shape) for a layer with \(heads) heads")
+            probabilities = probabilities * headGate.reshaped([1, heads, 1, 1])
+        }
+        let attended = dropout.map { probabilities.dropped(rate: $0.attentionRate, &$0.generator) } ?? probabilities
+        let context = mergeHeads(matmul(attended, v))
+        var projected = linear(context, weight: attentionOutput.tensor, bias: attentionOutputBias.tensor)
+        if let dropout { projected = projected.dropped(rate: dropout.hiddenRate, &dropout.generator) }
+        let attentionOut = layerNorm(projected + x, gamma: attentionNormWeight.tensor, beta: attentionNormBias.tensor, eps: eps)
+        let inner = gelu(linear(attentionOut, weight: intermediate.tensor, bias: intermediateBias.tensor))
+        var out = linear(inner, weight: output.tensor, bias: outputBias.tensor)
+        if let dropout { out = out.dropped(rate: dropout.hiddenRate, &dropout.generator) }
+        let hidden = layerNorm(out + attentionOut, gamma: outputNormWeight.tensor, beta: outputNormBias.tensor, eps: eps)
+        return Output(hidden: hidden,
+                      scores: keep.contains(.attentionScores) ? scores : nil,
+                      probabilities: keep.contains(.attentionProbabilities) ? probabilities : nil)
+    }
+}
+
+/// Dropout rates and the generator that draws the masks, shared by a forward pass.
+public final class DropoutContext {
+    public let hiddenRate: Float
+    public let attentionRate: Float
+    public var generator: SeededGenerator
+
+    public init(hiddenRate: Float, attentionRate: Float, generator: SeededGenerator) {
+        self.hiddenRate = hiddenRate
+        self.attentionRate = attentionRate
+        self.generator = generator
+    }
+}
+
+extension Tensor {
+    /// Inverted dropout drawing its mask from `generator`.
+    func dropped(rate: Float, _ generator: inout SeededGenerator) -> Tensor {
+        rate > 0 ? SlimTensor.dropout(self, rate: rate, generator: &generator) : self
+    }
+}

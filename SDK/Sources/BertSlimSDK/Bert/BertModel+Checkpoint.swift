@@ -1,0 +1,59 @@
+import Foundation
+
+extension BertModel {
+    /// Loads a Hugging Face model directory (`config.json` + `model.safetensors`).
+    /// - Throws: `BertError` or `SafetensorsError` naming the file, key or tensor.
+    public static func load(directory: URL) throws -> BertModel {
+        let configURL = directory.appendingPathComponent("config.json")
+        guard FileManager.default.fileExists(atPath: configURL.path) else {
+            throw BertError.unreadable(file: configURL.path, reason: "no such file (is \(directory.path) a model directory?)")
+        }
+        let model = BertModel(config: try BertConfig(contentsOf: configURL))
+        try model.loadWeights(from: SafetensorsFile(path: directory.appendingPathComponent("model.safetensors").path))
+        return model
+    }
+
+    /// Copies every parameter from a checkpoint by its Hugging Face name, with or without
+    /// the `bert.` prefix. Tensors the model does not have (`embeddings.position_ids`, MLM
+    /// heads) are ignored.
+    /// - Throws: `BertError.missingTensor` / `.shapeMismatch` naming the tensor.
+    public func loadWeights(from file: SafetensorsFile) throws {
+        for (name, parameter) in namedParameters {
+            guard let stored = [name, "bert." + name].first(where: { file.entry(named: $0) != nil }) else {
+                throw BertError.missingTensor(file: file.path, name: name)
+            }
+            let value = try file.tensor(named: stored)
+            guard value.shape == parameter.shape else {
+                throw BertError.shapeMismatch(file: file.path, name: stored, expected: parameter.shape, found: value.shape)
+            }
+            parameter.value = value
+        }
+    }
+
+    /// The weights under the names transformers' `BertForSequenceClassification` (or
+    /// `BertModel`, without a head) expects.
+    public func exportedTensors() -> [String: Tensor] {
+        let prefix = classifierWeight == nil ? "" : "bert."
+        return Dictionary(uniqueKeysWithValues: namedParameters.map { name, parameter in
+            (name.hasPrefix("classifier.") ? name : prefix + name, parameter.value)
+        })
+    }
+
+    /// Writes a Hugging Face model directory: `config.json`, `model.safetensors` and, when
+    /// given, the tokenizer files (`vocab.txt`, `tokenizer_config.json`) copied from `tokenizerDirectory`.
+    /// Each file is written to a temporary name and renamed, so a crash leaves no half file.
+    public func save(to directory: URL, tokenizerDirectory: URL?) throws {
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        try SafetensorsFile.write(tensors: exportedTensors(), metadata: ["format": "pt"],
+                                  to: directory.appendingPathComponent("model.safetensors").path)
+        try config.write(to: directory.appendingPathComponent("config.json"))
+        guard let tokenizerDirectory else { return }
+        for name in ["vocab.txt", "tokenizer_config.json", "special_tokens_map.json"] {
+            let source = tokenizerDirectory.appendingPathComponent(name)
+            guard FileManager.default.fileExists(atPath: source.path) else { continue }
+            let target = directory.appendingPathComponent(name)
+            if source.standardizedFileURL == target.standardizedFileURL { continue }
+            try Data(contentsOf: source).write(to: target, options: .atomic)
+        }
+    }
+}

@@ -1,0 +1,115 @@
+/// BERT (Devlin et al. 2019): embeddings, a stack of encoder layers, a pooler and, when the
+/// config names labels, a sequence-classification head. Parameter names follow Hugging
+/// Face (`embeddings.word_embeddings.weight`, `encoder.layer.3.attention.self.query.weight`,
+/// `pooler.dense.weight`, `classifier.weight`), so checkpoints and selectors line up with
+/// the ecosystem.
+public final class BertModel {
+    /// The architecture, kept in step with pruning (heads, FFN widths).
+    public internal(set) var config: BertConfig
+    public let wordEmbeddings, positionEmbeddings, tokenTypeEmbeddings: Parameter
+    public let embeddingNormWeight, embeddingNormBias: Parameter
+    public internal(set) var layers: [BertLayer]
+    public let poolerWeight, poolerBias: Parameter
+    /// `(labels, hidden)` and `(labels)`; nil for a model without a head.
+    public internal(set) var classifierWeight, classifierBias: Parameter?
+    /// Draws dropout masks while training (seeded: runs are reproducible).
+    public var dropoutGenerator = SeededGenerator(seed: 0)
+
+    /// A randomly initialised model (N(0, 0.02²) weights, as BERT's initializer).
+    public init(config: BertConfig, seed: UInt64 = 0) {
+        var g = SeededGenerator(seed: seed)
+        let h = config.hiddenSize
+        self.config = config
+        wordEmbeddings = Parameter(.randomNormal([config.vocabSize, h], std: 0.02, using: &g))
+        positionEmbeddings = Parameter(.randomNormal([config.maxPositionEmbeddings, h], std: 0.02, using: &g))
+        tokenTypeEmbeddings = Parameter(.randomNormal([config.typeVocabSize, h], std: 0.02, using: &g))
+        embeddingNormWeight = Parameter(.ones([h]))
+        embeddingNormBias = Parameter(.zeros([h]))
+        layers = (0..<config.numHiddenLayers).map { l in
+            BertLayer(hidden: h, heads: config.heads(layer: l), headSize: config.headSize,
+                      ffn: config.intermediateSize(layer: l), eps: config.layerNormEps, generator: &g)
+        }
+        poolerWeight = Parameter(.randomNormal([h, h], std: 0.02, using: &g))
+        poolerBias = Parameter(.zeros([h]))
+        if !config.labels.isEmpty {
+            classifierWeight = Parameter(.randomNormal([config.labels.count, h], std: 0.02, using: &g))
+            classifierBias = Parameter(.zeros([config.labels.count]))
+        }
+    }
+
+    /// Every parameter by its Hugging Face name (base-model names without a `bert.` prefix).
+    public var namedParameters: [(String, Parameter)] {
+        var all: [(String, Parameter)] = [
+            ("embeddings.word_embeddings.weight", wordEmbeddings),
+            ("embeddings.position_embeddings.weight", positionEmbeddings),
+            ("embeddings.token_type_embeddings.weight", tokenTypeEmbeddings),
+            ("embeddings.LayerNorm.weight", embeddingNormWeight),
+            ("embeddings.LayerNorm.bias", embeddingNormBias),
+        ]
+        for (l, layer) in layers.enumerated() {
+            all += layer.namedParameters.map { ("encoder.layer.\(l).\($0.0)", $0.1) }
+        }
+        all += [("pooler.dense.weight", poolerWeight), ("pooler.dense.bias", poolerBias)]
+        if let classifierWeight, let classifierBias {
+            all += [("classifier.weight", classifierWeight), ("classifier.bias", classifierBias)]
+        }
+        return all
+    }
+
+    /// Number of scalar parameters.
+    public var parameterCount: Int { namedParameters.reduce(0) { $0 + $1.1.value.count } }
+
+    /// Gives the model a fresh classification head for `labels` (weights N(0, 0.02²)).
+    public func addClassifier(labels: [String], seed: UInt64) {
+        var g = SeededGenerator(seed: seed)
+        config.labels = labels
+        classifierWeight = Parameter(.randomNormal([labels.count, config.hiddenSize], std: 0.02, using: &g))
+        classifierBias = Parameter(.zeros([labels.count]))
+    }
+
+    /// Runs the model.
+    /// - Parameters:
+    ///   - batch: token ids, mask and segment ids `(B, T)`.
+    ///   - request: which internals to return.
+    ///   - headGates: per layer, `(heads)` values multiplying the attention probabilities.
+    ///   - training: applies dropout (from `dropoutGenerator`).
+    /// - Returns: logits `(B, labels)` when there is a head, the pooled `(B, H)` output,
+    ///   and what `request` asked for.
+    public func forward(_ batch: Batch, request: OutputRequest = [], headGates: [Tensor]? = nil,
+                        training: Bool = false) -> ModelOutput {
+        let (b, t) = (batch.size, batch.length)
+        precondition(t <= config.maxPositionEmbeddings, "sequence of \(t) tokens exceeds \(config.maxPositionEmbeddings) positions")
+        precondition(headGates == nil || headGates!.count == layers.count, "\(headGates!.count) head gates for \(layers.count) layers")
+        let positions = IntTensor(shape: [b, t], scalars: (0..<b).flatMap { _ in (0..<t).map(Int32.init) })
+        var x = embedding(batch.inputIDs, table: wordEmbeddings.tensor)
+            + embedding(positions, table: positionEmbeddings.tensor)
+            + embedding(batch.tokenTypeIDs, table: tokenTypeEmbeddings.tensor)
+        x = layerNorm(x, gamma: embeddingNormWeight.tensor, beta: embeddingNormBias.tensor, eps: config.layerNormEps)
+        let dropout = training ? DropoutContext(hiddenRate: config.hiddenDropoutProb,
+                                                attentionRate: config.attentionProbsDropoutProb,
+                                                generator: dropoutGenerator) : nil
+        if let dropout { x = x.dropped(rate: dropout.hiddenRate, &dropout.generator) }
+        // HF adds finfo(float32).min where the mask is 0.
+        let mask = Tensor(shape: [b, t], scalars: batch.attentionMask.scalars.map { $0 != 0 ? 0 : -Float.greatestFiniteMagnitude })
+
+        var output = ModelOutput(logits: nil)
+        if request.contains(.hiddenStates) { output.hiddenStates.append(x) }
+        for (l, layer) in layers.enumerated() {
+            let result = layer.forward(x, mask: mask, headGate: headGates?[l], keep: request, dropout: dropout)
+            x = result.hidden
+            if request.contains(.hiddenStates) { output.hiddenStates.append(x) }
+            if let s = result.scores { output.attentionScores.append(s) }
+            if let p = result.probabilities { output.attentionProbabilities.append(p) }
+        }
+        let cls = x.slice(axis: 1, range: 0..<1).reshaped([b, config.hiddenSize])
+        let pooled = tanh(linear(cls, weight: poolerWeight.tensor, bias: poolerBias.tensor))
+        output.pooled = pooled
+        if let classifierWeight, let classifierBias {
+            var features = pooled
+            if let dropout { features = features.dropped(rate: dropout.hiddenRate, &dropout.generator) }
+            output.logits = linear(features, weight: classifierWeight.tensor, bias: classifierBias.tensor)
+        }
+        if let dropout { dropoutGenerator = dropout.generator }
+        return output
+    }
+}
