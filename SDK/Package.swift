@@ -14,7 +14,9 @@ let package = Package(
         .target(
             name: "CSlimKernels",
             dependencies: ["CDNNL"],
-            cSettings: [.unsafeFlags(["-O3"])],
+            // Reassociation lets the row reductions (layer norm, softmax sums) vectorise; NaN and
+            // infinity semantics are kept (no -ffast-math: masks use -inf and huge negatives).
+            cSettings: [.unsafeFlags(["-O3", "-fassociative-math", "-fno-signed-zeros", "-fno-trapping-math"])],
             linkerSettings: [.linkedLibrary("dnnl"), .linkedLibrary("dl"), .linkedLibrary("m")]
         ),
         .target(name: "CBertSlimPlugin"),

@@ -146,15 +146,16 @@ CLONES static void softmax_fwd_range(void *c, int64_t lo, int64_t hi) {
         float mx = -INFINITY;
         if (m) for (int64_t j = 0; j < n; j++) { y[j] = x[j] + m[j]; }
         else for (int64_t j = 0; j < n; j++) { y[j] = x[j]; }
-        for (int64_t j = 0; j < n; j++) mx = y[j] > mx ? y[j] : mx;
+        for (int64_t j = 0; j < n; j++) mx = fmaxf(mx, y[j]);
         float sum = 0;
-        for (int64_t j = 0; j < n; j++) sum += vexp(y[j] - mx);
         if (k->log_space) {
+            for (int64_t j = 0; j < n; j++) sum += vexp(y[j] - mx);
             float lse = mx + logf(sum);
             for (int64_t j = 0; j < n; j++) y[j] -= lse;
         } else {
+            for (int64_t j = 0; j < n; j++) { y[j] = vexp(y[j] - mx); sum += y[j]; }
             float inv = 1.0f / sum;
-            for (int64_t j = 0; j < n; j++) y[j] = vexp(y[j] - mx) * inv;
+            for (int64_t j = 0; j < n; j++) y[j] *= inv;
         }
     }
 }
