@@ -1,6 +1,8 @@
 """Side-by-side speed: BertSlim against PyTorch on the same machine, same threads, one run.
 
     .venv/bin/python scripts/bench-vs-pytorch.py ops [--rounds 3] [--threads 2]
+    .venv/bin/python scripts/bench-vs-pytorch.py infer    # MiniLM-L6 and bert-base forward, 1x128 8x128 32x64
+    .venv/bin/python scripts/bench-vs-pytorch.py train    # one MiniLM fine-tuning step, 32x64, and peak RSS
 
 Alternates BertSlim (`bertslim bench ... --json`, release build) and PyTorch for several
 rounds, takes each side's median over rounds, and prints one ratio per op:
@@ -9,9 +11,11 @@ ratios carry over, absolute times do not.
 """
 import argparse
 import json
+import os
 import pathlib
 import statistics
 import subprocess
+import sys
 import time
 
 import torch
@@ -61,16 +65,120 @@ def bertslim_ops(runs, threads):
     return {(r["name"], r["shape"]): r["timing"]["median_ms"] for r in report["results"]}
 
 
+MODEL = ROOT / "assets/model/minilm-l6"
+INFER_SHAPES = [(1, 128), (8, 128), (32, 64)]
+
+
+def random_batch(vocab, batch, seq):
+    """The same kind of batch as ModelBenchmark.randomBatch: [CLS] then random ids, no padding."""
+    g = torch.Generator().manual_seed(7)
+    ids = torch.randint(1000, vocab, (batch, seq), generator=g)
+    ids[:, 0] = 101
+    return ids, torch.ones_like(ids)
+
+
+def torch_model(model, head=False):
+    from transformers import BertConfig, BertForSequenceClassification, BertModel
+    cls = BertForSequenceClassification if head else BertModel
+    if model == "minilm-l6":
+        return cls.from_pretrained(str(MODEL), num_labels=2) if head else cls.from_pretrained(str(MODEL))
+    config = BertConfig(vocab_size=30522, hidden_size=768, num_hidden_layers=12, num_attention_heads=12,
+                        intermediate_size=3072, num_labels=2)
+    return cls(config)
+
+
+def child(args):
+    """Runs one PyTorch workload in this (child) process and prints its median ms as JSON."""
+    torch.set_num_threads(args.threads)
+    torch.manual_seed(0)
+    if args.child == "infer":
+        model = torch_model(args.model).eval()
+        ids, mask = random_batch(30522, args.batch, args.seq)
+        with torch.no_grad():
+            ms = timed(lambda: model(input_ids=ids, attention_mask=mask), args.runs)
+    else:
+        model = torch_model(args.model, head=True).train()
+        ids, mask = random_batch(30522, args.batch, args.seq)
+        labels = torch.arange(args.batch) % 2
+        no_decay = [n for n, _ in model.named_parameters() if n.endswith("bias") or "LayerNorm" in n]
+        optimizer = torch.optim.AdamW([
+            {"params": [q for n, q in model.named_parameters() if n not in no_decay], "weight_decay": 0.01},
+            {"params": [q for n, q in model.named_parameters() if n in no_decay], "weight_decay": 0.0}], lr=2e-5)
+
+        def step():
+            model(input_ids=ids, attention_mask=mask, labels=labels).loss.backward()
+            torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+            optimizer.step()
+            optimizer.zero_grad()
+        ms = timed(step, args.runs, warmup=2)
+    print(json.dumps({"median_ms": ms}))
+
+
+def run_measured(command):
+    """Runs a child process; returns its JSON output and its peak RSS in MB."""
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
+    out = process.stdout.read()
+    _, status, usage = os.wait4(process.pid, 0)
+    if status != 0:
+        raise SystemExit(f"failed: {' '.join(command)}")
+    return json.loads(out.strip().splitlines()[-1]), usage.ru_maxrss / 1024
+
+
+def model_rows(what, args):
+    """(label, BertSlim command, PyTorch command) for the infer/train comparisons."""
+    rows = []
+    if what == "infer":
+        for model in ("minilm-l6", "bert-base"):
+            for batch, seq in INFER_SHAPES:
+                source = ["--model", str(MODEL)] if model == "minilm-l6" else ["--architecture", model]
+                rows.append((f"{model} {batch}x{seq}",
+                             [str(BERTSLIM), "bench", "infer", *source, "--batch", str(batch), "--seq", str(seq)],
+                             ["--model", model, "--batch", str(batch), "--seq", str(seq)]))
+    else:
+        rows.append(("minilm-l6 train 32x64",
+                     [str(BERTSLIM), "bench", "train", "--model", str(MODEL), "--batch", "32", "--seq", "64"],
+                     ["--model", "minilm-l6", "--batch", "32", "--seq", "64"]))
+    return rows
+
+
+def compare_models(args):
+    runs = args.runs if args.what == "infer" else min(args.runs, 8)
+    ours, theirs, rss = {}, {}, {}
+    for _ in range(args.rounds):
+        for label, slim, torch_args in model_rows(args.what, args):
+            out, mb = run_measured(slim + ["--json", "--runs", str(runs), "--threads", str(args.threads)])
+            ours.setdefault(label, []).append(out["median_ms"])
+            rss.setdefault(label, [[], []])[0].append(mb)
+            out, mb = run_measured([sys.executable, __file__, args.what, "--child", args.what, *torch_args,
+                                    "--runs", str(runs), "--threads", str(args.threads)])
+            theirs.setdefault(label, []).append(out["median_ms"])
+            rss[label][1].append(mb)
+    print(f"torch {torch.__version__}, {args.threads} threads, {args.rounds} alternating rounds, median of {runs} runs each")
+    print(f"{'workload':<26}{'BertSlim ms':>12}{'PyTorch ms':>12}{'ratio':>8}{'RSS MB ours':>13}{'theirs':>8}{'ratio':>7}")
+    for label in ours:
+        a, b = statistics.median(ours[label]), statistics.median(theirs[label])
+        ra, rb = max(rss[label][0]), max(rss[label][1])
+        print(f"{label:<26}{a:12.1f}{b:12.1f}{a / b:8.2f}{ra:13.0f}{rb:8.0f}{ra / rb:7.2f}")
+
+
 def main():
     parser = argparse.ArgumentParser()
-    parser.add_argument("what", choices=["ops"])
+    parser.add_argument("what", choices=["ops", "infer", "train"])
+    parser.add_argument("--child", choices=["infer", "train"], help=argparse.SUPPRESS)
+    parser.add_argument("--model", default="minilm-l6", help=argparse.SUPPRESS)
+    parser.add_argument("--batch", type=int, default=8, help=argparse.SUPPRESS)
+    parser.add_argument("--seq", type=int, default=128, help=argparse.SUPPRESS)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--runs", type=int, default=15)
     parser.add_argument("--threads", type=int, default=2)
     args = parser.parse_args()
+    if args.child:
+        return child(args)
     if not BERTSLIM.exists():
         raise SystemExit(f"{BERTSLIM} is missing: run `swift build -c release` first")
     torch.set_num_threads(args.threads)
+    if args.what != "ops":
+        return compare_models(args)
 
     ours, theirs = {}, {}
     for _ in range(args.rounds):

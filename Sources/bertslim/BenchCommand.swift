@@ -5,7 +5,7 @@ import Foundation
 struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Measure BertSlim's speed (median of repeated runs; compare with scripts/bench-vs-pytorch.py).",
-        subcommands: [BenchOps.self]
+        subcommands: [BenchOps.self, BenchInfer.self, BenchTrain.self]
     )
 }
 
@@ -58,4 +58,93 @@ struct BenchOps: ParsableCommand {
 struct OpsReport: Encodable {
     var threads: Int
     var results: [OpsBenchmark.Result]
+}
+
+/// Which model a model benchmark runs: a checkpoint directory or a random architecture.
+struct ModelChoice: ParsableArguments {
+    @Option(help: "A model directory (config.json + model.safetensors).")
+    var model: String?
+    @Option(help: "A random model instead: \(ModelBenchmark.architectures.keys.sorted().joined(separator: ", ")).")
+    var architecture: String?
+    @Option(help: "Batch size.")
+    var batch: Int = 8
+    @Option(help: "Tokens per sequence.")
+    var seq: Int = 128
+
+    func validate() throws {
+        guard (model == nil) != (architecture == nil) else { throw ValidationError("give one of --model DIR or --architecture NAME") }
+        if let architecture, ModelBenchmark.architectures[architecture] == nil {
+            throw ValidationError("unknown architecture '\(architecture)' (known: \(ModelBenchmark.architectures.keys.sorted().joined(separator: ", ")))")
+        }
+        if batch < 1 || seq < 2 { throw ValidationError("--batch must be ≥ 1 and --seq ≥ 2") }
+    }
+
+    func load() throws -> BertModel {
+        if let model { return try BertModel.load(directory: URL(fileURLWithPath: model)) }
+        return BertModel(config: ModelBenchmark.architectures[architecture!]!, seed: 1)
+    }
+}
+
+struct BenchResultLine: Encodable {
+    var what: String
+    var batch: Int
+    var seq: Int
+    var threads: Int
+    var parameters: Int
+    var timing: Timing
+
+    enum CodingKeys: String, CodingKey { case what, batch, seq, threads, parameters, timing, medianMs = "median_ms" }
+    func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(what, forKey: .what)
+        try c.encode(batch, forKey: .batch)
+        try c.encode(seq, forKey: .seq)
+        try c.encode(threads, forKey: .threads)
+        try c.encode(parameters, forKey: .parameters)
+        try c.encode(timing, forKey: .timing)
+        try c.encode(timing.medianMs, forKey: .medianMs)
+    }
+
+    func print(json: Bool) throws {
+        if json {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.sortedKeys]
+            Swift.print(String(decoding: try encoder.encode(self), as: UTF8.self))
+        } else {
+            Swift.print(String(format: "%@ %dx%d, %d threads, %d parameters: median %.2f ms (min %.2f, max %.2f, %d runs)",
+                               what, batch, seq, threads, parameters, timing.medianMs, timing.minMs, timing.maxMs, timing.runs))
+        }
+    }
+}
+
+struct BenchInfer: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "infer", abstract: "Latency of a forward pass (no gradients) at batch × seq.")
+    @OptionGroup var choice: ModelChoice
+    @OptionGroup var options: BenchOptions
+
+    func run() throws {
+        options.apply()
+        let model = try choice.load()
+        let batch = ModelBenchmark.randomBatch(config: model.config, batch: choice.batch, length: choice.seq)
+        let timing = ModelBenchmark.inference(model, batch: batch, runs: options.runs)
+        try BenchResultLine(what: "infer", batch: choice.batch, seq: choice.seq, threads: Threads.count,
+                            parameters: model.parameterCount, timing: timing).print(json: options.json)
+    }
+}
+
+struct BenchTrain: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "train", abstract: "Time of one fine-tuning step (forward, backward, clipping, AdamW) at batch × seq.")
+    @OptionGroup var choice: ModelChoice
+    @OptionGroup var options: BenchOptions
+
+    func run() throws {
+        options.apply()
+        let model = try choice.load()
+        let batch = ModelBenchmark.randomBatch(config: model.config, batch: choice.batch, length: choice.seq)
+        let timing = try ModelBenchmark.trainingStep(model, batch: batch, runs: options.runs)
+        try BenchResultLine(what: "train", batch: choice.batch, seq: choice.seq, threads: Threads.count,
+                            parameters: model.parameterCount, timing: timing).print(json: options.json)
+    }
 }

@@ -11,10 +11,11 @@ public final class BertLayer {
     public let headSize: Int
     let eps: Float
 
-    /// A layer with `heads` heads and FFN width `ffn`, weights N(0, 0.02²), biases 0, LayerNorm 1/0.
-    public init(hidden: Int, heads: Int, headSize: Int, ffn: Int, eps: Float, generator: inout SeededGenerator) {
+    /// A layer with `heads` heads and FFN width `ffn`: weights N(0, 0.02²) drawn from
+    /// `generator` (zeros when nil, for weights about to be loaded), biases 0, LayerNorm 1/0.
+    public init(hidden: Int, heads: Int, headSize: Int, ffn: Int, eps: Float, generator: inout SeededGenerator?) {
         func weight(_ rows: Int, _ cols: Int) -> Parameter {
-            Parameter(.randomNormal([rows, cols], std: 0.02, using: &generator))
+            Parameter(generator == nil ? .zeros([rows, cols]) : .randomNormal([rows, cols], std: 0.02, using: &generator!))
         }
         let inner = heads * headSize
         query = weight(inner, hidden); queryBias = Parameter(.zeros([inner]))

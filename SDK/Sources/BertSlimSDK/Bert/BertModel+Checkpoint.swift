@@ -8,7 +8,7 @@ extension BertModel {
         guard FileManager.default.fileExists(atPath: configURL.path) else {
             throw BertError.unreadable(file: configURL.path, reason: "no such file (is \(directory.path) a model directory?)")
         }
-        let model = BertModel(config: try BertConfig(contentsOf: configURL))
+        let model = BertModel(config: try BertConfig(contentsOf: configURL), seed: nil)
         try model.loadWeights(from: SafetensorsFile(path: directory.appendingPathComponent("model.safetensors").path))
         return model
     }

@@ -15,24 +15,28 @@ public final class BertModel {
     /// Draws dropout masks while training (seeded: runs are reproducible).
     public var dropoutGenerator = SeededGenerator(seed: 0)
 
-    /// A randomly initialised model (N(0, 0.02²) weights, as BERT's initializer).
-    public init(config: BertConfig, seed: UInt64 = 0) {
-        var g = SeededGenerator(seed: seed)
+    /// A randomly initialised model (N(0, 0.02²) weights, as BERT's initializer); with a
+    /// nil seed every weight is zero (a shell for weights about to be loaded).
+    public init(config: BertConfig, seed: UInt64? = 0) {
+        var g = seed.map(SeededGenerator.init(seed:))
+        func weight(_ shape: [Int]) -> Parameter {
+            Parameter(g == nil ? .zeros(shape) : .randomNormal(shape, std: 0.02, using: &g!))
+        }
         let h = config.hiddenSize
         self.config = config
-        wordEmbeddings = Parameter(.randomNormal([config.vocabSize, h], std: 0.02, using: &g))
-        positionEmbeddings = Parameter(.randomNormal([config.maxPositionEmbeddings, h], std: 0.02, using: &g))
-        tokenTypeEmbeddings = Parameter(.randomNormal([config.typeVocabSize, h], std: 0.02, using: &g))
+        wordEmbeddings = weight([config.vocabSize, h])
+        positionEmbeddings = weight([config.maxPositionEmbeddings, h])
+        tokenTypeEmbeddings = weight([config.typeVocabSize, h])
         embeddingNormWeight = Parameter(.ones([h]))
         embeddingNormBias = Parameter(.zeros([h]))
         layers = (0..<config.numHiddenLayers).map { l in
             BertLayer(hidden: h, heads: config.heads(layer: l), headSize: config.headSize,
                       ffn: config.intermediateSize(layer: l), eps: config.layerNormEps, generator: &g)
         }
-        poolerWeight = Parameter(.randomNormal([h, h], std: 0.02, using: &g))
+        poolerWeight = weight([h, h])
         poolerBias = Parameter(.zeros([h]))
         if !config.labels.isEmpty {
-            classifierWeight = Parameter(.randomNormal([config.labels.count, h], std: 0.02, using: &g))
+            classifierWeight = weight([config.labels.count, h])
             classifierBias = Parameter(.zeros([config.labels.count]))
         }
     }
