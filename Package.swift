@@ -30,6 +30,11 @@ let package = Package(
             dependencies: [.product(name: "BertSlimSDK", package: "SDK")],
             resources: [.copy("Fixtures")]
         ),
+        .testTarget(
+            name: "BertSlimSDKTests",
+            dependencies: [.product(name: "BertSlimSDK", package: "SDK")],
+            resources: [.copy("Fixtures")]
+        ),
     ],
     swiftLanguageModes: [.v5]
 )
