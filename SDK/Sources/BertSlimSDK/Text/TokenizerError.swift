@@ -16,6 +16,7 @@ public enum TokenizerError: Error, CustomStringConvertible, Equatable {
     /// The tokenizer configuration is malformed.
     case invalidConfiguration(file: String, key: String, reason: String)
 
+    /// The message shown to the user: file, line or key first.
     public var description: String {
         switch self {
         case let .unreadable(file, reason):
