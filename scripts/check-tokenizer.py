@@ -27,7 +27,7 @@ import sys
 import tempfile
 import time
 
-from tokenizers import Tokenizer
+from tokenizers import Tokenizer, normalizers
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 MODEL = os.path.join(ROOT, "assets", "model", "minilm-l6")
@@ -158,10 +158,10 @@ def write_jsonl(path, rows):
             f.write(json.dumps(row, ensure_ascii=False) + "\n")
 
 
-def bertslim_encode(cases, workdir):
+def bertslim_encode(cases, workdir, cased=False):
     src, dst = os.path.join(workdir, "in.jsonl"), os.path.join(workdir, "out.jsonl")
     write_jsonl(src, [{"text": c["text"], "pair": c.get("pair"), "max_length": c.get("max_length")} for c in cases])
-    subprocess.run([TOOL, "encode", MODEL, src, dst], check=True)
+    subprocess.run([TOOL] + (["--cased"] if cased else []) + ["encode", MODEL, src, dst], check=True)
     with open(dst, encoding="utf-8") as f:
         return [json.loads(line) for line in f]
 
@@ -193,7 +193,16 @@ def parity(tok, texts, workdir):
     tokens = sum(len(r["ids"]) for r in theirs[:corpus_count])
     print(f"parity: {same_corpus}/{corpus_count} MR+RT sentences identical ({tokens} tokens), "
           f"{same - same_corpus}/{len(cases) - corpus_count} hard cases and pairs identical")
-    return ok
+
+    # The cased path (no lower-casing, no accent stripping) with the same vocabulary: the
+    # pieces differ from the uncased ones, the algorithm must not.
+    cased_tok = load_reference()
+    cased_tok.normalizer = normalizers.BertNormalizer(lowercase=False)
+    cased_ours = bertslim_encode(cases, workdir, cased=True)
+    cased_theirs = reference_encode(cased_tok, cases)
+    cased_ok = compare(cased_tok, cases, cased_ours, cased_theirs)
+    print(f"parity, cased: {sum(a == b for a, b in zip(cased_ours, cased_theirs))}/{len(cases)} identical")
+    return ok and cased_ok
 
 
 def bench(tok, texts, workdir, repeats):

@@ -1,9 +1,10 @@
 // tokenize-check: the Swift half of scripts/check-tokenizer.py (parity and speed against
 // Hugging Face `tokenizers`). Not a user tool; the bertslim CLI is.
 //
-//   tokenize-check encode MODEL_DIR INPUT.jsonl OUTPUT.jsonl
+//   tokenize-check [--cased] encode MODEL_DIR INPUT.jsonl OUTPUT.jsonl
 //       INPUT lines: {"text": "...", "pair": "..." or null, "max_length": n or null}
 //       OUTPUT lines: {"ids": [...], "type_ids": [...]}
+//       --cased: keep case and accents whatever the model's configuration says
 //   tokenize-check bench MODEL_DIR INPUT.jsonl REPEATS
 //       prints {"sentences": n, "tokens": n, "parallel_ms": [...], "serial_ms": [...]}
 import BertSlimSDK
@@ -35,10 +36,18 @@ func readRequests(_ path: String) -> [Request] {
 /// Large enough that nothing in the check is cut, like `no_truncation()` on the Python side.
 let unlimited = 1 << 30
 
-let arguments = CommandLine.arguments
-guard arguments.count >= 4 else { fail("usage: tokenize-check encode|bench MODEL_DIR INPUT.jsonl [OUTPUT.jsonl|REPEATS]") }
-let tokenizer: WordPieceTokenizer
-do { tokenizer = try WordPieceTokenizer(directory: arguments[2]) } catch { fail("\(error)") }
+var arguments = CommandLine.arguments
+let cased = arguments.contains("--cased")
+arguments.removeAll { $0 == "--cased" }
+guard arguments.count >= 4 else { fail("usage: tokenize-check [--cased] encode|bench MODEL_DIR INPUT.jsonl [OUTPUT.jsonl|REPEATS]") }
+var tokenizer: WordPieceTokenizer
+do {
+    tokenizer = try WordPieceTokenizer(directory: arguments[2])
+    if cased {
+        tokenizer = try WordPieceTokenizer(vocabulary: tokenizer.vocabulary, basicTokenization: .cased,
+                                           specialTokens: tokenizer.specialTokens)
+    }
+} catch { fail("\(error)") }
 let requests = readRequests(arguments[3])
 
 switch arguments[1] {
