@@ -25,6 +25,11 @@ let package = Package(
             name: "bertslim",
             dependencies: ["BertSlimHost", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
+        // The Swift half of scripts/check-tokenizer.py (tokenizer parity and speed).
+        .executableTarget(
+            name: "tokenize-check",
+            dependencies: [.product(name: "BertSlimSDK", package: "SDK")]
+        ),
         .testTarget(
             name: "SlimTensorTests",
             dependencies: [.product(name: "BertSlimSDK", package: "SDK")],
