@@ -80,7 +80,7 @@ struct ModelChoice: ParsableArguments {
     }
 
     func load() throws -> BertModel {
-        if let model { return try BertModel.load(directory: URL(fileURLWithPath: model)) }
+        if let model { return try BertModel.load(directory: model) }
         return BertModel(config: ModelBenchmark.architectures[architecture!]!, seed: 1)
     }
 }

@@ -10,7 +10,7 @@ import Testing
 
     @Test(.enabled(if: FileManager.default.fileExists(atPath: modelDirectory.path), "run scripts/fetch-assets.sh"))
     func hiddenStatesAttentionAndPoolerMatchTransformers() throws {
-        let model = try BertModel.load(directory: Self.modelDirectory)
+        let model = try BertModel.load(directory: Self.modelDirectory.path)
         let fixture = try SafetensorsFile(path: Bundle.module.path(forResource: "minilm-parity", ofType: "safetensors", inDirectory: "Fixtures")!)
         for b in 0..<2 {
             func ints(_ name: String) throws -> IntTensor {

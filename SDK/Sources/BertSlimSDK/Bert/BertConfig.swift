@@ -1,4 +1,4 @@
-import Foundation
+internal import Foundation
 
 /// The architecture of a BERT model, read from and written to a Hugging Face `config.json`.
 ///
@@ -85,11 +85,10 @@ public enum BertError: Error, CustomStringConvertible {
 extension BertConfig {
     /// Reads a Hugging Face `config.json`.
     /// - Throws: `BertError` naming the file and the missing or invalid key.
-    public init(contentsOf url: URL) throws {
-        let file = url.path
+    public init(path file: String) throws {
         let object: [String: Any]
         do {
-            let data = try Data(contentsOf: url)
+            let data = try Data(contentsOf: URL(fileURLWithPath: file))
             guard let parsed = try JSONSerialization.jsonObject(with: data) as? [String: Any] else {
                 throw BertError.unreadable(file: file, reason: "not a JSON object")
             }
@@ -207,8 +206,8 @@ extension BertConfig {
     }
 
     /// Writes `config.json` (sorted keys, pretty).
-    public func write(to url: URL) throws {
+    public func write(to path: String) throws {
         let data = try JSONSerialization.data(withJSONObject: jsonObject(), options: [.prettyPrinted, .sortedKeys])
-        try data.write(to: url, options: .atomic)
+        try data.write(to: URL(fileURLWithPath: path), options: .atomic)
     }
 }

@@ -1,15 +1,15 @@
-import Foundation
+internal import Foundation
 
 extension BertModel {
     /// Loads a Hugging Face model directory (`config.json` + `model.safetensors`).
     /// - Throws: `BertError` or `SafetensorsError` naming the file, key or tensor.
-    public static func load(directory: URL) throws -> BertModel {
-        let configURL = directory.appendingPathComponent("config.json")
-        guard FileManager.default.fileExists(atPath: configURL.path) else {
-            throw BertError.unreadable(file: configURL.path, reason: "no such file (is \(directory.path) a model directory?)")
+    public static func load(directory: String) throws -> BertModel {
+        let configPath = (directory as NSString).appendingPathComponent("config.json")
+        guard FileManager.default.fileExists(atPath: configPath) else {
+            throw BertError.unreadable(file: configPath, reason: "no such file (is \(directory) a model directory?)")
         }
-        let model = BertModel(config: try BertConfig(contentsOf: configURL), seed: nil)
-        try model.loadWeights(from: SafetensorsFile(path: directory.appendingPathComponent("model.safetensors").path))
+        let model = BertModel(config: try BertConfig(path: configPath), seed: nil)
+        try model.loadWeights(from: SafetensorsFile(path: (directory as NSString).appendingPathComponent("model.safetensors")))
         return model
     }
 
@@ -42,16 +42,17 @@ extension BertModel {
     /// Writes a Hugging Face model directory: `config.json`, `model.safetensors` and, when
     /// given, the tokenizer files (`vocab.txt`, `tokenizer_config.json`) copied from `tokenizerDirectory`.
     /// Each file is written to a temporary name and renamed, so a crash leaves no half file.
-    public func save(to directory: URL, tokenizerDirectory: URL?) throws {
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+    public func save(to directory: String, tokenizerDirectory: String?) throws {
+        let folder = URL(fileURLWithPath: directory)
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         try SafetensorsFile.write(tensors: exportedTensors(), metadata: ["format": "pt"],
-                                  to: directory.appendingPathComponent("model.safetensors").path)
-        try config.write(to: directory.appendingPathComponent("config.json"))
+                                  to: folder.appendingPathComponent("model.safetensors").path)
+        try config.write(to: folder.appendingPathComponent("config.json").path)
         guard let tokenizerDirectory else { return }
         for name in ["vocab.txt", "tokenizer_config.json", "special_tokens_map.json"] {
-            let source = tokenizerDirectory.appendingPathComponent(name)
+            let source = URL(fileURLWithPath: tokenizerDirectory).appendingPathComponent(name)
             guard FileManager.default.fileExists(atPath: source.path) else { continue }
-            let target = directory.appendingPathComponent(name)
+            let target = folder.appendingPathComponent(name)
             if source.standardizedFileURL == target.standardizedFileURL { continue }
             try Data(contentsOf: source).write(to: target, options: .atomic)
         }

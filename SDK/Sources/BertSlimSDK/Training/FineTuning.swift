@@ -1,0 +1,107 @@
+internal import Foundation
+
+/// How a classifier is fine-tuned: AdamW with linear warmup then linear (or cosine) decay,
+/// global-norm clipping, dropout from the config, everything seeded.
+public struct FineTuneSettings: Codable, Equatable, Sendable {
+    public var epochs = 3
+    public var batchSize = 32
+    public var learningRate: Float = 5e-5
+    /// Fraction of all steps spent warming the learning rate up from 0.
+    public var warmupFraction: Double = 0.1
+    public var weightDecay: Float = 0.01
+    public var maxGradientNorm: Float = 1
+    /// `linear` or `cosine` decay after warm-up.
+    public var schedule = "linear"
+    public var seed: UInt64 = 1
+
+    public init() {}
+
+    /// Checks every value is usable.
+    public func validate() throws {
+        func check(_ ok: Bool, _ key: String, _ reason: String) throws {
+            if !ok { throw TrainingError.invalidSetting(key: key, reason: reason) }
+        }
+        try check(epochs >= 1, "epochs", "\(epochs) must be at least 1")
+        try check(batchSize >= 1, "batch_size", "\(batchSize) must be at least 1")
+        try check(learningRate > 0 && learningRate.isFinite, "learning_rate", "\(learningRate) must be positive")
+        try check((0...1).contains(warmupFraction), "warmup_fraction", "\(warmupFraction) is not in 0...1")
+        try check(weightDecay >= 0, "weight_decay", "\(weightDecay) must not be negative")
+        try check(maxGradientNorm > 0, "max_gradient_norm", "\(maxGradientNorm) must be positive")
+        try check(["linear", "cosine"].contains(schedule), "schedule", "'\(schedule)' is not linear or cosine")
+    }
+}
+
+/// A training run that cannot go on.
+public enum TrainingError: Error, CustomStringConvertible {
+    case invalidSetting(key: String, reason: String)
+    case nonFiniteLoss(step: Int, value: Float)
+    case missingLabels(file: String)
+
+    public var description: String {
+        switch self {
+        case let .invalidSetting(key, reason): return "\(key): \(reason)"
+        case let .nonFiniteLoss(step, value): return "loss became \(value) at step \(step); stopped (the last good weights are kept)"
+        case let .missingLabels(file): return "\(file): training needs a label column"
+        }
+    }
+}
+
+/// What a training run reports as it goes.
+public enum TrainingEvent: Sendable {
+    /// After each optimizer step.
+    case step(epoch: Int, step: Int, stepsPerEpoch: Int, loss: Float, learningRate: Float, examplesPerSecond: Double)
+    /// After each epoch's evaluation on the dev set.
+    case evaluation(epoch: Int, metrics: ClassificationMetrics)
+}
+
+extension BertModel {
+    /// Fine-tunes this model (which must have a classification head) on `train`,
+    /// evaluating on `dev` after every epoch.
+    /// - Returns: the dev metrics of each epoch.
+    /// - Throws: `TrainingError` for bad settings, unlabelled data or a NaN/Inf loss.
+    @discardableResult
+    public func fineTune(on train: EncodedDataset, dev: EncodedDataset?, settings: FineTuneSettings,
+                         progress: (TrainingEvent) -> Void = { _ in }) throws -> [ClassificationMetrics] {
+        try settings.validate()
+        guard classifierWeight != nil, train.dataset.examples.allSatisfy({ $0.labelID != nil }) else {
+            throw TrainingError.missingLabels(file: train.dataset.file)
+        }
+        let named = namedParameters
+        let optimizer = try AdamW(
+            groups: ParameterGroup.weightDecayGroups(named.map { (name: $0.0, parameter: $0.1) }, weightDecay: settings.weightDecay),
+            learningRate: settings.learningRate)
+        let sampler = LengthBucketSampler(batchSize: settings.batchSize, seed: settings.seed)
+        let stepsPerEpoch = (train.count + settings.batchSize - 1) / settings.batchSize
+        let total = stepsPerEpoch * settings.epochs
+        let warmup = Int(settings.warmupFraction * Double(total))
+        let schedule: LearningRateSchedule = settings.schedule == "cosine"
+            ? CosineDecaySchedule(warmupSteps: warmup, totalSteps: total)
+            : LinearDecaySchedule(warmupSteps: warmup, totalSteps: total)
+        dropoutGenerator = SeededGenerator(seed: settings.seed &+ 0x5EED)
+
+        var history: [ClassificationMetrics] = []
+        var step = 0
+        for epoch in 0..<settings.epochs {
+            for (i, batch) in train.batches(epoch: epoch, sampler: sampler).enumerated() {
+                let start = DispatchTime.now().uptimeNanoseconds
+                optimizer.setLearningRate(from: schedule, base: settings.learningRate)
+                let loss = crossEntropy(logits: forward(batch, training: true).logits!, labels: batch.labels!)
+                guard loss.item.isFinite else { throw TrainingError.nonFiniteLoss(step: step, value: loss.item) }
+                loss.backward()
+                _ = clipGradientNorm(named.map(\.1), maxNorm: settings.maxGradientNorm)
+                optimizer.step()
+                optimizer.zeroGrad()
+                step += 1
+                let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+                progress(.step(epoch: epoch, step: i + 1, stepsPerEpoch: stepsPerEpoch, loss: loss.item,
+                               learningRate: optimizer.learningRate, examplesPerSecond: Double(batch.size) / seconds))
+            }
+            if let dev {
+                let metrics = evaluate(dev)
+                history.append(metrics)
+                progress(.evaluation(epoch: epoch, metrics: metrics))
+            }
+        }
+        return history
+    }
+}

@@ -1,0 +1,96 @@
+import ArgumentParser
+import BertSlimHost
+import Foundation
+
+struct Finetune: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Fine-tune a BERT model with a new classification head on a labelled text file.",
+        discussion: "Files are TSV, CSV or JSONL (by extension) with columns `text` and `label` (and optionally a text pair)."
+    )
+    @Option(help: "Model directory to start from (config.json, model.safetensors, vocab.txt).")
+    var model: String
+    @Option(help: "Training data.")
+    var train: String
+    @Option(help: "Development data, evaluated after every epoch.")
+    var dev: String
+    @Option(help: "Test data, evaluated once at the end.")
+    var test: String?
+    @Option(help: "Where to write the fine-tuned model (a Hugging Face directory).")
+    var out: String
+    @Option(help: "Column holding the text.") var textColumn = "text"
+    @Option(help: "Column holding the second segment, for sentence pairs.") var pairColumn: String?
+    @Option(help: "Column holding the label.") var labelColumn = "label"
+    @Option(help: "Epochs.") var epochs = 3
+    @Option(help: "Examples per batch.") var batchSize = 32
+    @Option(help: "Peak learning rate.") var learningRate: Float = 5e-5
+    @Option(help: "Fraction of steps for linear warm-up.") var warmup = 0.1
+    @Option(help: "AdamW weight decay (not applied to biases and LayerNorm).") var weightDecay: Float = 0.01
+    @Option(help: "Decay after warm-up: linear or cosine.") var schedule = "linear"
+    @Option(help: "Longest input in tokens.") var maxLength = 64
+    @Option(help: "Seed for initialisation, shuffling and dropout.") var seed: UInt64 = 1
+    @Option(help: "Worker threads (default: all cores).") var threads: Int?
+    @Flag(help: "Print the final metrics as one JSON object.") var json = false
+
+    func validate() throws {
+        if maxLength < 2 { throw ValidationError("--max-length must be at least 2") }
+        try settings.validate()
+    }
+
+    var settings: FineTuneSettings {
+        var s = FineTuneSettings()
+        s.epochs = epochs
+        s.batchSize = batchSize
+        s.learningRate = learningRate
+        s.warmupFraction = warmup
+        s.weightDecay = weightDecay
+        s.schedule = schedule
+        s.seed = seed
+        return s
+    }
+
+    func run() throws {
+        if let threads { Threads.count = threads }
+        let bert = try BertModel.load(directory: model)
+        let tokenizer = try WordPieceTokenizer(directory: model)
+        let columns = ColumnMapping(text: .name(textColumn), textPair: pairColumn.map { .name($0) }, label: .name(labelColumn))
+        let trainSet = try TextDataset(path: train, columns: columns)
+        guard let labels = trainSet.labels else { throw TrainingError.missingLabels(file: train) }
+        let devSet = try TextDataset(path: dev, columns: columns, labels: labels)
+        let testSet = try test.map { try TextDataset(path: $0, columns: columns, labels: labels) }
+        bert.addClassifier(labels: labels.names, seed: seed)
+
+        let encode = { (d: TextDataset) in EncodedDataset(d, tokenizer: tokenizer, maxLength: self.maxLength) }
+        let trainData = encode(trainSet), devData = encode(devSet)
+        let truncated = trainData.encodings.filter { $0.truncatedCount > 0 }.count
+        print("train: \(trainSet.count) examples (\(truncated) truncated to \(maxLength) tokens), dev: \(devSet.count), labels: \(labels.names.joined(separator: ", "))")
+        let started = Date()
+        var lastPrint = Date.distantPast
+        try bert.fineTune(on: trainData, dev: devData, settings: settings) { event in
+            switch event {
+            case let .step(epoch, step, steps, loss, lr, rate):
+                if step == steps || Date().timeIntervalSince(lastPrint) > 10 {
+                    lastPrint = Date()
+                    print(String(format: "epoch %d step %d/%d loss %.4f lr %.2e %.0f ex/s", epoch + 1, step, steps, loss, lr, rate))
+                }
+            case let .evaluation(epoch, metrics):
+                print(String(format: "epoch %d dev accuracy %.4f F1 %.4f", epoch + 1, metrics.accuracy, metrics.f1))
+            @unknown default:
+                break
+            }
+        }
+        let devMetrics = bert.evaluate(devData)
+        let testMetrics = testSet.map { bert.evaluate(encode($0)) }
+        try bert.save(to: out, tokenizerDirectory: model)
+        let seconds = Date().timeIntervalSince(started)
+        if json {
+            var object: [String: Any] = ["framework": "bertslim", "seed": seed, "dev_accuracy": devMetrics.accuracy,
+                                         "dev_f1": devMetrics.f1, "seconds": (seconds * 10).rounded() / 10]
+            if let testMetrics { object["test_accuracy"] = testMetrics.accuracy; object["test_f1"] = testMetrics.f1 }
+            print(String(decoding: try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]), as: UTF8.self))
+        } else {
+            print(String(format: "dev accuracy %.4f F1 %.4f", devMetrics.accuracy, devMetrics.f1))
+            if let testMetrics { print(String(format: "test accuracy %.4f F1 %.4f", testMetrics.accuracy, testMetrics.f1)) }
+            print("saved \(out) (\(String(format: "%.0f", seconds)) s)")
+        }
+    }
+}

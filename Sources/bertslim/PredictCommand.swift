@@ -1,0 +1,107 @@
+import ArgumentParser
+import BertSlimHost
+import Foundation
+
+struct Predict: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Classify texts with a model directory; print labels and logits (and hidden states).",
+        discussion: """
+        With --input, each line of FILE is one input; a tab separates a text from its pair.
+        A model without a classification head (e.g. the raw MiniLM) prints its hidden states.
+        """
+    )
+    @Option(help: "Model directory (config.json, model.safetensors, vocab.txt).")
+    var model: String
+    @Option(help: "One text to classify.")
+    var text: String?
+    @Option(help: "Second segment for --text (sentence-pair tasks).")
+    var pair: String?
+    @Option(help: "A file with one input per line.")
+    var input: String?
+    @Option(help: "Longest input in tokens; longer ones are truncated (the count is reported).")
+    var maxLength = 512
+    @Flag(help: "Also print every layer's hidden states (embeddings first).")
+    var hiddenStates = false
+    @Flag(help: "One JSON object per input line.")
+    var json = false
+    @Option(help: "Worker threads (default: all cores).")
+    var threads: Int?
+
+    func validate() throws {
+        if (text == nil) == (input == nil) { throw ValidationError("give exactly one of --text or --input") }
+        if pair != nil && text == nil { throw ValidationError("--pair goes with --text") }
+        if maxLength < 2 { throw ValidationError("--max-length must be at least 2") }
+    }
+
+    func run() throws {
+        if let threads { Threads.count = threads }
+        let directory = URL(fileURLWithPath: model)
+        let bert = try BertModel.load(directory: model)
+        let tokenizer = try WordPieceTokenizer(directory: model)
+        let inputs = try readInputs()
+        let hasHead = bert.classifierWeight != nil
+        let wantHidden = hiddenStates || !hasHead
+        if !hasHead {
+            FileHandle.standardError.write(Data("\(model): no classification head; printing hidden states only\n".utf8))
+        }
+        let maxLength = min(self.maxLength, bert.config.maxPositionEmbeddings)
+        for start in stride(from: 0, to: inputs.count, by: 32) {
+            let chunk = inputs[start..<min(start + 32, inputs.count)]
+            let encodings = chunk.map { tokenizer.encode($0.text, pair: $0.pair, maxLength: maxLength) }
+            let batch = Batch(padding: encodings, padID: tokenizer.paddingID)
+            let out = withoutGradient { bert.forward(batch, request: wantHidden ? [.hiddenStates] : []) }
+            for (row, encoding) in encodings.enumerated() {
+                let logits = out.logits.map { Array($0.scalars[(row * $0.shape[1])..<((row + 1) * $0.shape[1])]) }
+                let best = logits.map { l in l.indices.max { l[$0] < l[$1] }! }
+                let hidden = wantHidden ? out.hiddenStates.map { h -> [[Float]] in
+                    (0..<encoding.count).map { t in
+                        let width = h.shape[2], base = (row * h.shape[1] + t) * width
+                        return Array(h.scalars[base..<(base + width)])
+                    }
+                } : nil
+                try emit(label: best.map { bert.config.labels[$0] }, logits: logits, truncated: encoding.truncatedCount,
+                         hidden: hidden)
+            }
+        }
+    }
+
+    private func readInputs() throws -> [(text: String, pair: String?)] {
+        if let text { return [(text, pair)] }
+        let path = input!
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw ValidationError("\(path): cannot read the file")
+        }
+        guard let content = String(data: data, encoding: .utf8) else {
+            throw ValidationError("\(path): not valid UTF-8")
+        }
+        let lines = content.split(separator: "\n", omittingEmptySubsequences: false)
+            .map { $0.hasSuffix("\r") ? $0.dropLast() : $0 }
+        let inputs = lines.filter { !$0.isEmpty }.map { line -> (String, String?) in
+            let parts = line.split(separator: "\t", maxSplits: 1, omittingEmptySubsequences: false)
+            return (String(parts[0]), parts.count > 1 ? String(parts[1]) : nil)
+        }
+        if inputs.isEmpty { throw ValidationError("\(path): no inputs (the file is empty)") }
+        return inputs
+    }
+
+    private func emit(label: String?, logits: [Float]?, truncated: Int, hidden: [[[Float]]]?) throws {
+        if json {
+            var object: [String: Any] = ["label": label ?? NSNull(), "logits": logits.map { $0.map(Double.init) } ?? NSNull(),
+                                         "truncated_tokens": truncated]
+            if let hidden { object["hidden_states"] = hidden.map { $0.map { $0.map(Double.init) } } }
+            let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
+            print(String(decoding: data, as: UTF8.self))
+        } else {
+            var line = label.map { "\($0)\t" } ?? ""
+            if let logits { line += logits.map { String(format: "%.4f", $0) }.joined(separator: " ") }
+            if truncated > 0 { line += "\t(truncated \(truncated) tokens)" }
+            if !line.isEmpty { print(line) }
+            if let hidden {
+                for (l, layer) in hidden.enumerated() {
+                    print("hidden_states[\(l)] (\(layer.count) tokens × \(layer.first?.count ?? 0)): "
+                          + (layer.first ?? []).prefix(6).map { String(format: "%.4f", $0) }.joined(separator: " ") + " …")
+                }
+            }
+        }
+    }
+}

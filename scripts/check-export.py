@@ -1,0 +1,53 @@
+"""Does transformers load a BertSlim export and give the same logits?
+
+    .venv/bin/python scripts/check-export.py MODEL_DIR [--tolerance 1e-4]
+
+Runs `bertslim predict --json` and transformers' BertForSequenceClassification on the same
+sentences (MR test, plus pairs) and prints the largest logit difference; exits 1 above the
+tolerance. Works for pruned exports too (transformers applies `pruned_heads` from config.json).
+"""
+import argparse
+import json
+import pathlib
+import subprocess
+import sys
+
+import torch
+from transformers import BertForSequenceClassification, BertTokenizer
+
+ROOT = pathlib.Path(__file__).resolve().parent.parent
+
+
+def main():
+    p = argparse.ArgumentParser()
+    p.add_argument("model")
+    p.add_argument("--tolerance", type=float, default=1e-4)
+    p.add_argument("--count", type=int, default=64)
+    p.add_argument("--bertslim", default=str(ROOT / ".build/release/bertslim"))
+    args = p.parse_args()
+
+    lines = (ROOT / "assets/data/mr/test.tsv").read_text(encoding="utf-8").splitlines()[1:args.count + 1]
+    inputs = [(line.rsplit("\t", 1)[0], None) for line in lines]
+    inputs += [("the acting is superb", "but the plot makes no sense"), ("short", "a much longer second segment here")]
+    path = pathlib.Path("/tmp/bertslim-check-export.txt")
+    path.write_text("".join(f"{a}\t{b}\n" if b else f"{a}\n" for a, b in inputs), encoding="utf-8")
+    out = subprocess.run([args.bertslim, "predict", "--model", args.model, "--input", str(path), "--json"],
+                         check=True, capture_output=True, text=True).stdout
+    ours = [json.loads(line)["logits"] for line in out.splitlines()]
+
+    torch.set_num_threads(2)
+    model = BertForSequenceClassification.from_pretrained(args.model, attn_implementation="eager").eval()
+    tok = BertTokenizer.from_pretrained(args.model)
+    worst = 0.0
+    with torch.no_grad():
+        for (a, b), mine in zip(inputs, ours):
+            enc = tok(a, b, return_tensors="pt", truncation=True, max_length=512)
+            theirs = model(**enc).logits[0].tolist()
+            worst = max(worst, max(abs(x - y) for x, y in zip(mine, theirs)))
+    print(f"{args.model}: {len(inputs)} inputs, max |logit difference| = {worst:.2e} "
+          f"(transformers {__import__('transformers').__version__})")
+    sys.exit(0 if worst <= args.tolerance else 1)
+
+
+if __name__ == "__main__":
+    main()
