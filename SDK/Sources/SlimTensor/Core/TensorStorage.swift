@@ -11,9 +11,7 @@ public final class TensorStorage: @unchecked Sendable {
     /// Allocates `count` values, uninitialised.
     public init(count: Int) {
         precondition(count >= 0, "negative tensor size \(count)")
-        var raw: UnsafeMutableRawPointer?
-        let status = posix_memalign(&raw, 64, max(count, 1) * MemoryLayout<Float>.stride)
-        guard status == 0, let raw else { fatalError("out of memory allocating \(count) floats") }
+        let raw = StoragePool.shared.allocate(bytes: max(count, 1) * MemoryLayout<Float>.stride)
         pointer = raw.bindMemory(to: Float.self, capacity: max(count, 1))
         self.count = count
     }
@@ -24,7 +22,7 @@ public final class TensorStorage: @unchecked Sendable {
         pointer.initialize(repeating: 0, count: count)
     }
 
-    deinit { free(pointer) }
+    deinit { StoragePool.shared.release(UnsafeMutableRawPointer(pointer), bytes: max(count, 1) * MemoryLayout<Float>.stride) }
 
     /// A fresh storage holding the same values.
     public func copy() -> TensorStorage {
