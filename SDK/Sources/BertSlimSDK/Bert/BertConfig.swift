@@ -86,17 +86,11 @@ extension BertConfig {
     /// Reads a Hugging Face `config.json`.
     /// - Throws: `BertError` naming the file and the missing or invalid key.
     public init(path file: String) throws {
-        let object: [String: Any]
-        do {
-            let data = try Data(contentsOf: URL(fileURLWithPath: file))
-            guard let parsed = try JSONSerialization.jsonObject(with: data) as? [String: Any] else {
-                throw BertError.unreadable(file: file, reason: "not a JSON object")
-            }
-            object = parsed
-        } catch let error as BertError {
-            throw error
-        } catch {
-            throw BertError.unreadable(file: file, reason: "\(error.localizedDescription)")
+        guard let data = FileManager.default.contents(atPath: file) else {
+            throw BertError.unreadable(file: file, reason: "cannot read the file")
+        }
+        guard let parsed = try? JSONSerialization.jsonObject(with: data), let object = parsed as? [String: Any] else {
+            throw BertError.unreadable(file: file, reason: "not a JSON object")
         }
         func int(_ key: String, default value: Int? = nil) throws -> Int {
             guard let raw = object[key] else {
