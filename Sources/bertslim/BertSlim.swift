@@ -7,6 +7,6 @@ struct BertSlim: ParsableCommand {
         commandName: "bertslim",
         abstract: "Make BERT-family models smaller and faster: distillation, quantization, pruning.",
         version: SDKVersion.string,
-        subcommands: []
+        subcommands: [PluginsCommand.self]
     )
 }
