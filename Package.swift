@@ -40,8 +40,9 @@ let package = Package(
         ),
         .testTarget(
             name: "PluginTests",
-            dependencies: ["BertSlimHost", sdk, .product(name: "CBertSlimPlugin", package: "SDK")],
-            resources: [.copy("Fixtures")]
+            dependencies: ["BertSlimHost", sdk, .product(name: "CBertSlimPlugin", package: "SDK"),
+                           .product(name: "Yams", package: "Yams")],
+            exclude: ["Fixtures"]
         ),
     ] + pluginNames.map { .target(name: $0, dependencies: [sdk], path: "Plugins/\($0)") },
     swiftLanguageModes: [.v5]
