@@ -6,10 +6,10 @@ import BertSlimSDK
 struct CrossEntropyLoss: Loss {
     struct Settings: ComponentSettings {
         var labelSmoothing: Float = 0
-        static let keys: [SettingKey<Settings>] = [
+        static var keys: [SettingKey<Settings>] { [
             SettingKey("label_smoothing", \.labelSmoothing, "ε in [0, 1): mass spread evenly over all classes",
                        valid: { (0..<1).contains($0) ? nil : "must be in [0, 1)" }),
-        ]
+        ] }
     }
 
     let settings: Settings

@@ -13,9 +13,9 @@ struct MSELogitsLoss: Loss {
 
     struct Settings: ComponentSettings {
         var reduction = Reduction.mean
-        static let keys: [SettingKey<Settings>] = [
+        static var keys: [SettingKey<Settings>] { [
             SettingKey("reduction", \.reduction, "mean over all elements, or squared distance averaged over the batch"),
-        ]
+        ] }
     }
 
     let settings: Settings

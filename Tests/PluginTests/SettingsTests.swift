@@ -8,7 +8,7 @@ struct KDSettings: ComponentSettings, Equatable {
     enum Source: String, Decodable, CaseIterable { case logits, pooled }
     struct Select: ComponentSettings, Equatable {
         var names: [String] = []
-        static let keys: [SettingKey<Select>] = [SettingKey("names", \.names, "parameter names or re: patterns")]
+        static var keys: [SettingKey<Select>] { [SettingKey("names", \.names, "parameter names or re: patterns")] }
     }
 
     var temperature: Float = 2
@@ -16,13 +16,13 @@ struct KDSettings: ComponentSettings, Equatable {
     var source = Source.logits
     var note: String? = nil
     var select = Select()
-    static let keys: [SettingKey<KDSettings>] = [
+    static var keys: [SettingKey<KDSettings>] { [
         SettingKey("temperature", \.temperature, "softmax temperature T (> 0)", valid: { $0 > 0 ? nil : "must be > 0" }),
         SettingKey("alpha", \.alpha, "weight of the soft term", valid: { (0...1).contains($0) ? nil : "must be in 0...1" }),
         SettingKey("source", \.source, "which vectors to compare"),
         SettingKey("note", \.note, "free text"),
         SettingKey("select", \.select, "what the loss applies to"),
-    ]
+    ] }
 }
 
 /// A recipe-like document: stages, each with a loss block.

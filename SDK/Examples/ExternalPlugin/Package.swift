@@ -1,6 +1,7 @@
 // swift-tools-version:6.0
 // A third-party BertSlim plugin, built out of tree: it depends on the SDK package by path and
-// produces one shared library that links libBertSlimSDK.so (never a copy of it).
+// produces one shared library that links libBertSlimSDK.so (never a copy of it). It builds in
+// the Swift 6 language mode; the SDK itself is Swift 5 mode, which does not matter to clients.
 import PackageDescription
 
 let package = Package(
@@ -13,6 +14,5 @@ let package = Package(
     ],
     targets: [
         .target(name: "CosineDistillation", dependencies: [.product(name: "BertSlimSDK", package: "SDK")]),
-    ],
-    swiftLanguageModes: [.v5]
+    ]
 )

@@ -47,13 +47,14 @@ enum DescriptorReader {
 
         let count = Int(descriptor.component_count), stride = Int(descriptor.component_size)
         guard count <= 10_000 else { throw PluginError.invalidDescriptor(file: file, reason: "\(count) components") }
-        guard count == 0 || (descriptor.components != nil && stride >= PluginABI.minimumComponentSize) else {
+        guard count > 0 else { return (manifest, descriptor) }
+        guard let table = descriptor.components, stride >= PluginABI.minimumComponentSize else {
             throw PluginError.invalidDescriptor(
                 file: file, reason: "component table is null or its entries are \(stride) bytes (at least \(PluginABI.minimumComponentSize) needed)")
         }
         var seen = Set<String>()
         for index in 0..<count {
-            let entryAddress = UnsafeRawPointer(descriptor.components!) + index * stride
+            let entryAddress = UnsafeRawPointer(table) + index * stride
             var entry = bertslim_component()
             withUnsafeMutableBytes(of: &entry) { local in
                 local.copyMemory(from: UnsafeRawBufferPointer(start: entryAddress, count: min(stride, local.count)))

@@ -13,11 +13,11 @@ struct CosineEmbeddingLoss: Loss {
     struct Settings: ComponentSettings {
         var source = Source.pooled
         var epsilon: Float = 1e-8
-        static let keys: [SettingKey<Settings>] = [
+        static var keys: [SettingKey<Settings>] { [
             SettingKey("source", \.source, "which (batch, features) vectors of the outputs to compare"),
             SettingKey("epsilon", \.epsilon, "added under the square root so zero vectors do not divide by zero",
                        valid: { $0 >= 0 ? nil : "must be ≥ 0" }),
-        ]
+        ] }
     }
 
     let settings: Settings

@@ -8,11 +8,11 @@
 /// struct Settings: ComponentSettings {
 ///     var temperature: Float = 2
 ///     var alpha: Float = 0.5
-///     static let keys: [SettingKey<Settings>] = [
+///     static var keys: [SettingKey<Settings>] { [
 ///         SettingKey("temperature", \.temperature, "softmax temperature T (> 0)",
 ///                    valid: { $0 > 0 ? nil : "must be > 0" }),
 ///         SettingKey("alpha", \.alpha, "weight of the soft-target term"),
-///     ]
+///     ] }
 /// }
 /// ```
 ///
