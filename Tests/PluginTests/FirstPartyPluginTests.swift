@@ -90,6 +90,35 @@ struct FirstPartyPluginTests {
         } throws: { String(describing: $0) == "no loss named \"mse-logit\" (known: cross-entropy, mse-logits)" }
     }
 
+    /// A recipe-shaped document whose stages build their loss while being decoded.
+    struct Recipe: Decodable {
+        struct Stage: Decodable {
+            enum Keys: String, CodingKey { case loss }
+            enum LossKeys: String, CodingKey { case name, settings }
+            static let host = CodingUserInfoKey(rawValue: "host")!
+            let loss: any Loss
+
+            init(from decoder: Decoder) throws {
+                let block = try decoder.container(keyedBy: Keys.self).nestedContainer(keyedBy: LossKeys.self, forKey: .loss)
+                guard let host = decoder.userInfo[Stage.host] as? PluginHost else { throw CocoaError(.coderInvalidValue) }
+                loss = try host.make(try block.decode(String.self, forKey: .name), as: (any Loss).self,
+                                     config: .decoder(try block.superDecoder(forKey: .settings)))
+            }
+        }
+        let stages: [Stage]
+    }
+
+    @Test func aRecipeDecoderBuildsComponentsWithFullKeyPaths() throws {
+        let decoder = JSONDecoder()
+        decoder.userInfo[Recipe.Stage.host] = firstPartyHost()
+        let good = #"{"stages": [{"loss": {"name": "mse-logits", "settings": {"reduction": "batchmean"}}}]}"#
+        #expect(try decoder.decode(Recipe.self, from: Data(good.utf8)).stages.count == 1)
+        let typo = #"{"stages": [{"loss": {"name": "cross-entropy"}}, {"loss": {"name": "mse-logits", "settings": {"reductio": "sum"}}}]}"#
+        #expect {
+            _ = try decoder.decode(Recipe.self, from: Data(typo.utf8))
+        } throws: { String(describing: $0) == "stages[1].loss.settings.reductio: unknown key (known: reduction)" }
+    }
+
     @Test func aLossMissingItsInputThrowsInsteadOfTrapping() throws {
         let loss = try firstPartyHost().make("mse-logits", as: (any Loss).self)
         #expect {

@@ -23,8 +23,11 @@ struct SDKEvolutionTests {
         try runCommand("swiftc", ["-emit-library", "-module-name", "CosineOld", "-I", sdk10.appendingPathComponent("modules").path,
                                   "-L", sdk10.appendingPathComponent("lib").path, "-lBertSlimSDK"] + sources + ["-o", oldPlugin.path])
 
-        // SDK 1.1: the same sources with additions only.
-        let source11 = work.appendingPathComponent("sdk-1.1")
+        // SDK 1.1: the same sources with additions only (built under .build/, where SwiftPM's
+        // scratch files belong).
+        let base11 = TestEnvironment.packageRoot.appendingPathComponent(".build/plugin-tests/sdk-1.1")
+        let source11 = base11.appendingPathComponent("source")
+        try? FileManager.default.removeItem(at: source11)
         try FileManager.default.createDirectory(at: source11, withIntermediateDirectories: true)
         for item in ["Package.swift", "Sources"] {
             try FileManager.default.copyItem(at: TestEnvironment.packageRoot.appendingPathComponent("SDK/\(item)"),
@@ -40,7 +43,7 @@ struct SDKEvolutionTests {
                   with: "public static let minor = 1")
         try Data("extension Loss { public var evolutionProbe: String { \"default added in 1.1\" } }\n".utf8)
             .write(to: sdkSources.appendingPathComponent("Evolution.swift"))
-        let scratch = work.appendingPathComponent("build-1.1")
+        let scratch = base11.appendingPathComponent("build")
         try runCommand("swift", ["build", "--package-path", source11.path, "--scratch-path", scratch.path, "--product", "BertSlimSDK"])
         let build11 = scratch.appendingPathComponent("debug")
 

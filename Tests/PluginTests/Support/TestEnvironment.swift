@@ -17,10 +17,19 @@ enum TestEnvironment {
     /// Sources of the bad-plugin fixtures.
     static var fixtureSources: URL { packageRoot.appendingPathComponent("Tests/PluginTests/Fixtures") }
 
-    /// A new empty folder under the system temporary folder.
+    /// This run's scratch folder, removed when the test process exits.
+    static let scratch: URL = {
+        atexit { try? FileManager.default.removeItem(at: TestEnvironment.scratchPath(of: getpid())) }
+        return scratchPath(of: getpid())
+    }()
+
+    private static func scratchPath(of process: Int32) -> URL {
+        FileManager.default.temporaryDirectory.appendingPathComponent("bertslim-tests-\(process)")
+    }
+
+    /// A new empty folder in this run's scratch folder.
     static func temporaryFolder(_ name: String) throws -> URL {
-        let url = FileManager.default.temporaryDirectory
-            .appendingPathComponent("bertslim-tests-\(getpid())").appendingPathComponent(name)
+        let url = scratch.appendingPathComponent(name)
         try? FileManager.default.removeItem(at: url)
         try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
         return url
