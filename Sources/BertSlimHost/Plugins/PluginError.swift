@@ -97,6 +97,7 @@ public enum PluginError: Error, CustomStringConvertible, Equatable, Sendable {
         }
     }
 
+    /// Errors are equal when they read the same.
     public static func == (a: PluginError, b: PluginError) -> Bool { a.description == b.description }
 }
 
