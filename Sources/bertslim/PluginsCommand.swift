@@ -26,7 +26,7 @@ struct PluginLocationOptions: ParsableArguments {
     func hostOptions(verify: Bool = false) -> PluginHost.Options {
         PluginHost.Options(pluginPaths: pluginPaths, includeDefaultLocations: !noDefaultPaths,
                            verifyInChildProcess: verify,
-                           probeExecutable: verify ? try? PluginProbe.defaultExecutable() : nil)
+                           probeExecutable: verify ? PluginProbe.defaultExecutable() : nil)
     }
 }
 
@@ -141,7 +141,9 @@ extension PluginsCommand {
                     : [absolute]
             }
             if paths.isEmpty { files = host.discover() }
-            let executable = try PluginProbe.defaultExecutable()
+            guard let executable = PluginProbe.defaultExecutable() else {
+                throw ValidationError("cannot find the bertslim executable to run probes with")
+            }
             let reports = files.map { PluginProbe.probe(file: $0, executable: executable) }
             let failures = reports.compactMap(\.error) + PluginVerification.conflicts(among: reports)
             for report in reports where report.passed {

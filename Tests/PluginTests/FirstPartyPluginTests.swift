@@ -167,3 +167,29 @@ struct FirstPartyPluginTests {
         #expect(result.errors.contains("Error: no plugin with id org.nowhere (loaded: none)"))
     }
 }
+
+@Suite("Plugin host API")
+struct PluginHostAPITests {
+    @Test func componentsAreListedByRoleWithoutBeingMade() throws {
+        let host = firstPartyHost()
+        #expect(host.components(of: .loss).map(\.name) == ["cross-entropy", "mse-logits"])
+        #expect(host.components(of: .pruner).isEmpty)
+        #expect(try host.factory(.loss, "cross-entropy").settings.map(\.key) == ["label_smoothing"])
+    }
+
+    @Test func askingForAComponentInTheWrongRoleFails() throws {
+        let host = firstPartyHost()
+        #expect {
+            _ = try host.make("mse-logits", as: (any Pruner).self)
+        } throws: { String(describing: $0) == "no pruner named \"mse-logits\" (known: none)" }
+        #expect {
+            _ = try host.make("mse-logits", as: String.self)
+        } throws: { String(describing: $0) == "String is not a component role (Teacher, Student, Loss, Quantizer or Pruner)" }
+    }
+
+    @Test func theSearchPathPutsExplicitFoldersFirst() {
+        let folders = PluginSearchPath.directories(explicit: ["/a:/b"], environment: ["BERTSLIM_PLUGIN_PATH": "/c::/a", "HOME": "/home/u"],
+                                                   includeDefaults: true, executableDirectory: "/opt/bin")
+        #expect(folders == ["/a", "/b", "/c", "/opt/bin", "/home/u/.local/lib/bertslim/plugins"])
+    }
+}

@@ -37,6 +37,8 @@ public enum PluginError: Error, CustomStringConvertible, Equatable, Sendable {
     case unknownComponent(kind: ComponentKind, name: String, known: [String])
     /// No loaded plugin has this id.
     case unknownPlugin(id: String, known: [String])
+    /// `make(_:as:)` was asked for a type that is not one of the component roles.
+    case unknownRole(String)
     /// The component rejected its settings or failed to build.
     case componentFailed(kind: ComponentKind, name: String, reason: String)
 
@@ -49,7 +51,7 @@ public enum PluginError: Error, CustomStringConvertible, Equatable, Sendable {
              .duplicateComponent(_, _, let file, _), .shadowed(let file, _, _), .badFactory(let file, _, _),
              .crashed(let file, _), .probeFailed(let file, _), .rejectedInProbe(let file, _):
             return file
-        case .unknownComponent, .unknownPlugin, .componentFailed:
+        case .unknownComponent, .unknownPlugin, .unknownRole, .componentFailed:
             return nil
         }
     }
@@ -92,6 +94,8 @@ public enum PluginError: Error, CustomStringConvertible, Equatable, Sendable {
             return "no \(kind.rawValue) named \"\(name)\" (known: \(known.isEmpty ? "none" : known.joined(separator: ", ")))"
         case .unknownPlugin(let id, let known):
             return "no plugin with id \(id) (loaded: \(known.isEmpty ? "none" : known.joined(separator: ", ")))"
+        case .unknownRole(let role):
+            return "\(role) is not a component role (Teacher, Student, Loss, Quantizer or Pruner)"
         case .componentFailed(let kind, let name, let reason):
             return "\(kind.rawValue) \"\(name)\": \(reason)"
         }

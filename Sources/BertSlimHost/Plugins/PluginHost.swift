@@ -90,7 +90,11 @@ public final class PluginHost {
     public func load(file: String) throws -> LoadedPlugin {
         do {
             if options.verifyInChildProcess {
-                let report = PluginProbe.probe(file: file, executable: try probeExecutable())
+                guard let executable = options.probeExecutable ?? PluginProbe.defaultExecutable() else {
+                    throw PluginError.probeFailed(file: file, reason: "no bertslim executable to probe it with "
+                                                  + "(set PluginHost.Options.probeExecutable)")
+                }
+                let report = PluginProbe.probe(file: file, executable: executable)
                 if let error = report.error { throw error }
             }
             let plugin = try LoadedPlugin.load(file: file)
@@ -156,7 +160,7 @@ public final class PluginHost {
     public func make<Role>(_ name: String, as role: Role.Type, config: ComponentConfig = .empty,
                            context: ComponentContext = ComponentContext()) throws -> Role {
         guard let kind = Self.kind(of: role) else {
-            throw PluginError.componentFailed(kind: .loss, name: name, reason: "\(role) is not a component role")
+            throw PluginError.unknownRole(String(describing: role))
         }
         let value = try make(kind, name, config: config, context: context)
         guard let typed = value as? Role else {
@@ -172,10 +176,5 @@ public final class PluginHost {
                                                   ((any Loss).self, .loss), ((any Quantizer).self, .quantizer),
                                                   ((any Pruner).self, .pruner)]
         return roles.first { ObjectIdentifier($0.0) == ObjectIdentifier(role) }?.1
-    }
-
-    private func probeExecutable() throws -> String {
-        if let explicit = options.probeExecutable { return explicit }
-        return try PluginProbe.defaultExecutable()
     }
 }

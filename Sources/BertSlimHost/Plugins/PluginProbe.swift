@@ -92,15 +92,12 @@ public enum PluginProbe {
         return report
     }
 
-    /// The `bertslim` executable: this process's, or the one beside it.
-    /// - Throws: ``PluginError/probeFailed(file:reason:)`` when there is none.
-    public static func defaultExecutable() throws -> String {
+    /// The `bertslim` executable that runs probes: this process's, or the one beside it; nil
+    /// when there is none.
+    public static func defaultExecutable() -> String? {
         let own = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? ""
         if (own as NSString).lastPathComponent == "bertslim" { return own }
         let beside = ((own as NSString).deletingLastPathComponent as NSString).appendingPathComponent("bertslim")
-        guard FileManager.default.isExecutableFile(atPath: beside) else {
-            throw PluginError.probeFailed(file: "", reason: "no bertslim executable beside \(own) to run probes with")
-        }
-        return beside
+        return FileManager.default.isExecutableFile(atPath: beside) ? beside : nil
     }
 }
