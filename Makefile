@@ -3,7 +3,7 @@ SHELL := /bin/bash
 SYSTEM_PACKAGES := libdnnl-dev libltdl-dev
 SWIFT_BUILD_FLAGS ?=
 
-.PHONY: demo test build release deps assets venv fixtures clean
+.PHONY: demo test build release deps assets venv fixtures clean sdk
 
 # Debian packages, installed when missing (needs root).
 deps:
@@ -28,6 +28,11 @@ release: deps
 test: deps assets
 	swift build --build-tests $(SWIFT_BUILD_FLAGS)
 	swift test --skip-build $(SWIFT_BUILD_FLAGS)
+
+# The plugin SDK as a folder a third party builds against with plain swiftc (SDK/README.md).
+SDK_DIST ?= sdk-dist/BertSlimSDK
+sdk: release
+	scripts/package-sdk.sh .build/release $(SDK_DIST)
 
 # Golden files for the numeric tests (needs the PyTorch virtualenv; CI uses the committed ones).
 fixtures: venv

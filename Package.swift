@@ -3,12 +3,20 @@
 // target here links the SDK's one shared library (SDK/ is its own package; see DESIGN.md §1).
 import PackageDescription
 
+/// First-party technique plugins: each is a folder `Plugins/<Name>` built as its own
+/// `.dynamic` library linking the one libBertSlimSDK.so. Adding a plugin is a folder and a name here.
+let pluginNames = [
+    "BasicLosses",
+]
+
+let sdk: Target.Dependency = .product(name: "BertSlimSDK", package: "SDK")
+
 let package = Package(
     name: "BertSlim",
     products: [
         .executable(name: "bertslim", targets: ["bertslim"]),
         .library(name: "BertSlimHost", targets: ["BertSlimHost"]),
-    ],
+    ] + pluginNames.map { .library(name: $0, type: .dynamic, targets: [$0]) },
     dependencies: [
         .package(path: "SDK"),
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -18,7 +26,7 @@ let package = Package(
         .systemLibrary(name: "CLtdl", path: "Sources/CLtdl"),
         .target(
             name: "BertSlimHost",
-            dependencies: [.product(name: "BertSlimSDK", package: "SDK"), "CLtdl",
+            dependencies: [sdk, .product(name: "CBertSlimPlugin", package: "SDK"), "CLtdl",
                            .product(name: "Yams", package: "Yams")]
         ),
         .executableTarget(
@@ -28,18 +36,24 @@ let package = Package(
         // The Swift half of scripts/check-tokenizer.py (tokenizer parity and speed).
         .executableTarget(
             name: "tokenize-check",
-            dependencies: [.product(name: "BertSlimSDK", package: "SDK")]
+            dependencies: [sdk]
         ),
         .testTarget(
             name: "SlimTensorTests",
-            dependencies: [.product(name: "BertSlimSDK", package: "SDK")],
+            dependencies: [sdk],
             resources: [.copy("Fixtures")]
         ),
         .testTarget(
             name: "BertSlimSDKTests",
-            dependencies: [.product(name: "BertSlimSDK", package: "SDK")],
+            dependencies: [sdk],
             resources: [.copy("Fixtures")]
         ),
-    ],
+        .testTarget(
+            name: "PluginTests",
+            dependencies: ["BertSlimHost", sdk, .product(name: "CBertSlimPlugin", package: "SDK"),
+                           .product(name: "Yams", package: "Yams")],
+            exclude: ["Fixtures"]
+        ),
+    ] + pluginNames.map { .target(name: $0, dependencies: [sdk], path: "Plugins/\($0)") },
     swiftLanguageModes: [.v5]
 )

@@ -8,6 +8,8 @@ let package = Package(
     name: "BertSlimSDK",
     products: [
         .library(name: "BertSlimSDK", type: .dynamic, targets: ["BertSlimSDK"]),
+        // The plugin ABI header alone (the host reads descriptors with it; it defines no symbols).
+        .library(name: "CBertSlimPlugin", targets: ["CBertSlimPlugin"]),
     ],
     targets: [
         .systemLibrary(name: "CDNNL", path: "Sources/CDNNL"),

@@ -1,0 +1,90 @@
+/// A part a plugin contributes — a teacher, student, loss, quantizer or pruner — built by the
+/// host from its recipe block.
+///
+/// The host decodes the block into ``Settings`` (unknown keys are errors with their key path)
+/// and calls ``init(settings:context:)``. Declare the component in the plugin's
+/// ``PluginDefinition`` with its kind, e.g. `.loss(MyLoss.self, name: "my-loss", summary: "…")`.
+public protocol Component {
+    /// What the component's recipe block may contain; ``NoSettings`` when nothing.
+    associatedtype Settings: ComponentSettings = NoSettings
+    /// Builds the component.
+    /// - Parameters:
+    ///   - settings: the decoded, checked recipe block.
+    ///   - context: what the run knows that a block does not (labels, teacher, seed).
+    /// - Throws: any error whose description tells the user what to fix (a missing file,
+    ///   settings that contradict each other); never trap on user input.
+    init(settings: Settings, context: ComponentContext) throws
+}
+
+/// The roles a component can play. New roles may be added in later SDK versions, so switches
+/// over it need `@unknown default`.
+public enum ComponentKind: String, CaseIterable, Codable, Sendable {
+    /// Runs a trained model without gradients (``Teacher``).
+    case teacher
+    /// A trainable model (``Student``).
+    case student
+    /// A training objective (``Loss``).
+    case loss
+    /// Lowers numeric precision (``Quantizer``).
+    case quantizer
+    /// Removes structure (``Pruner``).
+    case pruner
+
+    /// The number the C descriptor uses (`BERTSLIM_COMPONENT_*`).
+    public var abiValue: UInt32 {
+        switch self {
+        case .teacher: return 1
+        case .student: return 2
+        case .loss: return 3
+        case .quantizer: return 4
+        case .pruner: return 5
+        }
+    }
+
+    /// The kind for a C descriptor number; nil for kinds this SDK does not know.
+    public init?(abiValue: UInt32) {
+        guard let kind = Self.allCases.first(where: { $0.abiValue == abiValue }) else { return nil }
+        self = kind
+    }
+}
+
+/// What the run knows that a component's settings do not: passed to every component's
+/// initializer. New fields may be added; components read only what they need.
+public struct ComponentContext {
+    /// Number of classes of the task, when the data is known.
+    public var labelCount: Int?
+    /// The teacher of the stage, for students initialised from it (PKD copies its lower
+    /// layers) and for components that read its configuration.
+    public var teacher: (any Teacher)?
+    /// Seed for any randomness the component uses (initialisation, sampling).
+    public var seed: UInt64
+    /// The folder that relative paths in settings are resolved against (the recipe's folder).
+    public var baseDirectory: String
+
+    /// A context from its parts.
+    public init(labelCount: Int? = nil, teacher: (any Teacher)? = nil, seed: UInt64 = 0,
+                baseDirectory: String = ".") {
+        self.labelCount = labelCount
+        self.teacher = teacher
+        self.seed = seed
+        self.baseDirectory = baseDirectory
+    }
+}
+
+/// An error a component reports about its inputs, e.g. a loss asked to compare logits it was
+/// not given. Components may also throw their own error types.
+public struct ComponentError: Error, CustomStringConvertible, Sendable {
+    /// The component's name as recipes write it.
+    public var component: String
+    /// What went wrong, as one line.
+    public var reason: String
+
+    /// An error naming the component and the reason.
+    public init(_ component: String, _ reason: String) {
+        self.component = component
+        self.reason = reason
+    }
+
+    /// `component: reason`.
+    public var description: String { "\(component): \(reason)" }
+}

@@ -1,0 +1,26 @@
+/// A training objective: compares the student's output with the teacher's and/or the labels.
+///
+/// Hinton KD, MSE on logits, cross-entropy, PKD and TinyBERT's losses are Losses. A
+/// distillation stage sums several, each with a weight that may follow a schedule; it asks
+/// the models for the internals every loss lists in ``request``.
+public protocol Loss: Component {
+    /// Internals of the student and teacher outputs this loss reads (hidden states, attention).
+    var request: OutputRequest { get }
+    /// Whether the loss reads the teacher's output (false for a loss on labels alone).
+    var needsTeacher: Bool { get }
+
+    /// The loss for one batch: a scalar that records gradients into the student.
+    /// - Parameters:
+    ///   - student: the student's output (with autograd).
+    ///   - teacher: the teacher's output (no gradients), nil when the stage has no teacher.
+    ///   - batch: the batch, for labels and the attention mask.
+    /// - Throws: ``ComponentError`` when an input it needs is missing.
+    func callAsFunction(student: ModelOutput, teacher: ModelOutput?, batch: Batch) throws -> Tensor
+}
+
+extension Loss {
+    /// Logits only.
+    public var request: OutputRequest { [] }
+    /// True: most distillation losses compare with the teacher.
+    public var needsTeacher: Bool { true }
+}
