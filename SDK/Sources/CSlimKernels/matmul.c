@@ -19,7 +19,7 @@ static void init_engine(void) {
 
 typedef struct {
     int64_t batch, batch_b, m, n, k;
-    int trans_a, trans_b, has_bias, accumulate, packed;
+    int trans_a, trans_b, has_bias, accumulate, packed, gelu;
     float alpha;
     const void *layout;  // packed weights identity (0 for plain)
 } matmul_key;
@@ -73,10 +73,11 @@ static cache_entry *find_or_create(const matmul_key *key, const dnnl_memory_desc
     dnnl_primitive_attr_t attr;
     dnnl_primitive_attr_create(&attr);
     if (key->alpha != 1.0f) dnnl_primitive_attr_set_output_scales(attr, 1, 0, &key->alpha);
-    if (key->accumulate) {
+    if (key->accumulate || key->gelu) {
         dnnl_post_ops_t ops;
         dnnl_post_ops_create(&ops);
-        dnnl_post_ops_append_sum(ops, 1.0f);
+        if (key->accumulate) dnnl_post_ops_append_sum(ops, 1.0f);
+        if (key->gelu) dnnl_post_ops_append_eltwise(ops, 1.0f, dnnl_eltwise_gelu_erf, 0, 0);
         dnnl_primitive_attr_set_post_ops(attr, ops);
         dnnl_post_ops_destroy(ops);
     }
@@ -186,11 +187,11 @@ void slim_packed_weights_free(slim_packed_weights *p) {
 }
 
 int slim_matmul_packed(const slim_packed_weights *w, int64_t m, const float *x,
-                       const float *bias, float *y) {
+                       const float *bias, float *y, int gelu) {
     matmul_key key;
     memset(&key, 0, sizeof key);
     key.batch = 1; key.batch_b = 1; key.m = m; key.n = w->n; key.k = w->k;
-    key.trans_b = 1; key.has_bias = bias != NULL; key.packed = 1; key.alpha = 1.0f;
+    key.trans_b = 1; key.has_bias = bias != NULL; key.packed = 1; key.alpha = 1.0f; key.gelu = gelu;
     key.layout = w;
     cache_entry *e = find_or_create(&key, &w->md);
     if (!e) return dnnl_unimplemented;

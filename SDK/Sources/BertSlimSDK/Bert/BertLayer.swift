@@ -73,7 +73,7 @@ public final class BertLayer {
         var projected = linear(context, weight: attentionOutput.tensor, bias: attentionOutputBias.tensor)
         if let dropout { projected = projected.dropped(rate: dropout.hiddenRate, &dropout.generator) }
         let attentionOut = layerNorm(projected + x, gamma: attentionNormWeight.tensor, beta: attentionNormBias.tensor, eps: eps)
-        let inner = gelu(linear(attentionOut, weight: intermediate.tensor, bias: intermediateBias.tensor))
+        let inner = linearGELU(attentionOut, weight: intermediate.tensor, bias: intermediateBias.tensor)
         var out = linear(inner, weight: output.tensor, bias: outputBias.tensor)
         if let dropout { out = out.dropped(rate: dropout.hiddenRate, &dropout.generator) }
         let hidden = layerNorm(out + attentionOut, gamma: outputNormWeight.tensor, beta: outputNormBias.tensor, eps: eps)

@@ -110,9 +110,10 @@ int slim_matmul(int64_t batch, int64_t batch_b, int64_t m, int64_t n, int64_t k,
 typedef struct slim_packed_weights slim_packed_weights;
 slim_packed_weights *slim_pack_weights(const float *w, int64_t n, int64_t k);
 void slim_packed_weights_free(slim_packed_weights *p);
-/// y (M, N) = x (M, K) · Wᵀ + bias, through the packed weights.
+/// y (M, N) = x (M, K) · Wᵀ + bias, through the packed weights; with `gelu`, the GELU
+/// (erf form) of that, fused into the same pass.
 int slim_matmul_packed(const slim_packed_weights *w, int64_t m, const float *x,
-                       const float *bias, float *y);
+                       const float *bias, float *y, int gelu);
 /// Short name of the oneDNN implementation used for an f32 matmul of this shape.
 const char *slim_matmul_impl_name(int64_t m, int64_t n, int64_t k);
 #ifdef __cplusplus

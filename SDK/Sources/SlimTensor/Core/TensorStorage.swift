@@ -7,6 +7,11 @@ public final class TensorStorage: @unchecked Sendable {
     public let pointer: UnsafeMutablePointer<Float>
     /// Number of Float32 values.
     public let count: Int
+    /// Bumped on every write through a tensor, so caches derived from the values (packed
+    /// GEMM weights) know when they are stale.
+    @usableFromInline var version: UInt64 = 0
+    /// The values reordered for oneDNN's GEMM, when this storage serves as Linear weights.
+    var packedWeights: PackedWeights?
 
     /// Allocates `count` values, uninitialised.
     public init(count: Int) {

@@ -87,6 +87,8 @@ public func linear(_ x: Tensor, weight: Tensor, bias: Tensor? = nil) -> Tensor {
                  "linear: input \(x.shape) does not match weight \(weight.shape)")
     precondition(bias == nil || bias!.shape == [outFeatures], "linear: bias \(bias!.shape) for weight \(weight.shape)")
     let rows = x.count / inFeatures
+    let recording = GradMode.isEnabled && (x.requiresGrad || weight.requiresGrad || bias?.requiresGrad == true)
+    if !recording, rows > 0, let value = packedLinear(x, weight: weight, bias: bias, gelu: false) { return value }
     let value = matmulValue(x, weight, m: rows, n: outFeatures, k: inFeatures, transposeA: false,
                             transposeB: true, alpha: 1, outShape: Array(x.shape.dropLast()) + [outFeatures],
                             bias: bias?.detached)
@@ -100,4 +102,15 @@ public func linear(_ x: Tensor, weight: Tensor, bias: Tensor? = nil) -> Tensor {
         let dw = needW ? matmul(g2, xd.reshaped([rows, inFeatures]), transposeA: true) : nil  // gᵀ · x
         return hasBias ? [dx, dw, g2.sum(toShape: [outFeatures])] : [dx, dw]
     }
+}
+
+/// `gelu(linear(x, weight:, bias:))`, with the GELU fused into the GEMM when no gradient
+/// is recorded (BERT's FFN at inference).
+public func linearGELU(_ x: Tensor, weight: Tensor, bias: Tensor? = nil) -> Tensor {
+    let recording = GradMode.isEnabled && (x.requiresGrad || weight.requiresGrad || bias?.requiresGrad == true)
+    if !recording, x.count > 0, weight.rank == 2, x.shape.last == weight.shape[1],
+       let value = packedLinear(x, weight: weight, bias: bias, gelu: true) {
+        return value
+    }
+    return gelu(linear(x, weight: weight, bias: bias))
 }
