@@ -42,8 +42,8 @@ public final class BertModel {
     }
 
     /// Every parameter by its Hugging Face name (base-model names without a `bert.` prefix).
-    public var namedParameters: [(String, Parameter)] {
-        var all: [(String, Parameter)] = [
+    public var namedParameters: [(name: String, parameter: Parameter)] {
+        var all: [(name: String, parameter: Parameter)] = [
             ("embeddings.word_embeddings.weight", wordEmbeddings),
             ("embeddings.position_embeddings.weight", positionEmbeddings),
             ("embeddings.token_type_embeddings.weight", tokenTypeEmbeddings),
@@ -51,17 +51,14 @@ public final class BertModel {
             ("embeddings.LayerNorm.bias", embeddingNormBias),
         ]
         for (l, layer) in layers.enumerated() {
-            all += layer.namedParameters.map { ("encoder.layer.\(l).\($0.0)", $0.1) }
+            all += layer.namedParameters.map { (name: "encoder.layer.\(l).\($0.0)", parameter: $0.1) }
         }
-        all += [("pooler.dense.weight", poolerWeight), ("pooler.dense.bias", poolerBias)]
+        all += [(name: "pooler.dense.weight", parameter: poolerWeight), (name: "pooler.dense.bias", parameter: poolerBias)]
         if let classifierWeight, let classifierBias {
-            all += [("classifier.weight", classifierWeight), ("classifier.bias", classifierBias)]
+            all += [(name: "classifier.weight", parameter: classifierWeight), (name: "classifier.bias", parameter: classifierBias)]
         }
         return all
     }
-
-    /// Number of scalar parameters.
-    public var parameterCount: Int { namedParameters.reduce(0) { $0 + $1.1.value.count } }
 
     /// Gives the model a fresh classification head for `labels` (weights N(0, 0.02²)).
     public func addClassifier(labels: [String], seed: UInt64) {
