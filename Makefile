@@ -35,11 +35,19 @@ sdk: release
 	scripts/package-sdk.sh .build/release $(SDK_DIST)
 
 # Golden files for the numeric tests (needs the PyTorch virtualenv; CI uses the committed ones).
-fixtures: venv
+fixtures: venv assets
 	.venv/bin/python scripts/make-fixtures.py
+	.venv/bin/python scripts/make-optim-fixtures.py
+	.venv/bin/python scripts/make-bert-fixtures.py
+	.venv/bin/python scripts/check-tokenizer.py --fixtures
 
+DEMO_OUT ?= runs/demo
 demo: deps assets release
-	.build/release/bertslim bench ops
+	.build/release/bertslim finetune --model assets/model/minilm-l6 --train assets/data/mr/train.tsv \
+	  --dev assets/data/mr/dev.tsv --test assets/data/mr/test.tsv --epochs 1 --out $(DEMO_OUT)
+	.build/release/bertslim predict --model $(DEMO_OUT) --text "a gripping, beautifully acted drama"
+	.build/release/bertslim predict --model $(DEMO_OUT) --text "the plot is thin and the jokes fall flat"
+	.build/release/bertslim bench infer --model $(DEMO_OUT) --batch 8 --seq 128
 
 clean:
 	rm -rf .build
