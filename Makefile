@@ -41,13 +41,11 @@ fixtures: venv assets
 	.venv/bin/python scripts/make-bert-fixtures.py
 	.venv/bin/python scripts/check-tokenizer.py --fixtures
 
-DEMO_OUT ?= runs/demo
+# Fine-tunes MiniLM on MR (finished stages are cached in runs/cache, so a rerun reuses the
+# teacher), evaluates, exports, benchmarks and writes runs/demo/report.html.
 demo: deps assets release
-	.build/release/bertslim finetune --model assets/model/minilm-l6 --train assets/data/mr/train.tsv \
-	  --dev assets/data/mr/dev.tsv --test assets/data/mr/test.tsv --epochs 1 --out $(DEMO_OUT)
-	.build/release/bertslim predict --model $(DEMO_OUT) --text "a gripping, beautifully acted drama"
-	.build/release/bertslim predict --model $(DEMO_OUT) --text "the plot is thin and the jokes fall flat"
-	.build/release/bertslim bench infer --model $(DEMO_OUT) --batch 8 --seq 128
+	rm -rf runs/demo
+	.build/release/bertslim run recipes/demo.yaml --out runs/demo --cache runs/cache
 
 clean:
 	rm -rf .build

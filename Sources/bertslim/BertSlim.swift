@@ -7,6 +7,6 @@ struct BertSlim: ParsableCommand {
         commandName: "bertslim",
         abstract: "Make BERT-family models smaller and faster: distillation, quantization, pruning.",
         version: SDKVersion.string,
-        subcommands: [Finetune.self, Predict.self, Bench.self, PluginsCommand.self]
+        subcommands: [Run.self, Validate.self, Finetune.self, Predict.self, Bench.self, PluginsCommand.self]
     )
 }

@@ -60,14 +60,18 @@ public struct ComponentContext {
     public var seed: UInt64
     /// The folder that relative paths in settings are resolved against (the recipe's folder).
     public var baseDirectory: String
+    /// The parameters the stage's `select:` block chose (nil: the stage selects everything).
+    /// Kept apart from settings so that one pruner or quantizer works on any selection.
+    public var selection: ParameterSelector?
 
     /// A context from its parts.
     public init(labelCount: Int? = nil, teacher: (any Teacher)? = nil, seed: UInt64 = 0,
-                baseDirectory: String = ".") {
+                baseDirectory: String = ".", selection: ParameterSelector? = nil) {
         self.labelCount = labelCount
         self.teacher = teacher
         self.seed = seed
         self.baseDirectory = baseDirectory
+        self.selection = selection
     }
 }
 

@@ -56,52 +56,26 @@ public enum TrainingEvent: Sendable {
 
 extension BertModel {
     /// Fine-tunes this model (which must have a classification head) on `train`,
-    /// evaluating on `dev` after every epoch.
+    /// evaluating on `dev` after every epoch. For checkpoints and resumption use ``Trainer``.
     /// - Returns: the dev metrics of each epoch.
     /// - Throws: `TrainingError` for bad settings, unlabelled data or a NaN/Inf loss.
     @discardableResult
     public func fineTune(on train: EncodedDataset, dev: EncodedDataset?, settings: FineTuneSettings,
                          progress: (TrainingEvent) -> Void = { _ in }) throws -> [ClassificationMetrics] {
-        try settings.validate()
+        let trainer = try classificationTrainer(on: train, settings: settings)
+        if let dev { trainer.evaluate = { self.evaluate(dev) } }
+        return try trainer.run(progress: progress)
+    }
+
+    /// A ``Trainer`` that minimises cross-entropy against the labels of `train`.
+    /// - Throws: `TrainingError` for bad settings or unlabelled data (or no head).
+    public func classificationTrainer(on train: EncodedDataset, settings: FineTuneSettings) throws -> Trainer {
         guard classifierWeight != nil, train.dataset.examples.allSatisfy({ $0.labelID != nil }) else {
             throw TrainingError.missingLabels(file: train.dataset.file)
         }
-        let named = namedParameters
-        let optimizer = try AdamW(
-            groups: ParameterGroup.weightDecayGroups(named.map { (name: $0.0, parameter: $0.1) }, weightDecay: settings.weightDecay),
-            learningRate: settings.learningRate)
-        let sampler = LengthBucketSampler(batchSize: settings.batchSize, seed: settings.seed)
-        let stepsPerEpoch = (train.count + settings.batchSize - 1) / settings.batchSize
-        let total = stepsPerEpoch * settings.epochs
-        let warmup = Int(settings.warmupFraction * Double(total))
-        let schedule: LearningRateSchedule = settings.schedule == "cosine"
-            ? CosineDecaySchedule(warmupSteps: warmup, totalSteps: total)
-            : LinearDecaySchedule(warmupSteps: warmup, totalSteps: total)
-        dropoutGenerator = SeededGenerator(seed: settings.seed &+ 0x5EED)
-
-        var history: [ClassificationMetrics] = []
-        var step = 0
-        for epoch in 0..<settings.epochs {
-            for (i, batch) in train.batches(epoch: epoch, sampler: sampler).enumerated() {
-                let start = DispatchTime.now().uptimeNanoseconds
-                optimizer.setLearningRate(from: schedule, base: settings.learningRate)
-                let loss = crossEntropy(logits: forward(batch, training: true).logits!, labels: batch.labels!)
-                guard loss.item.isFinite else { throw TrainingError.nonFiniteLoss(step: step, value: loss.item) }
-                loss.backward()
-                _ = clipGradientNorm(named.map(\.1), maxNorm: settings.maxGradientNorm)
-                optimizer.step()
-                optimizer.zeroGrad()
-                step += 1
-                let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
-                progress(.step(epoch: epoch, step: i + 1, stepsPerEpoch: stepsPerEpoch, loss: loss.item,
-                               learningRate: optimizer.learningRate, examplesPerSecond: Double(batch.size) / seconds))
-            }
-            if let dev {
-                let metrics = evaluate(dev)
-                history.append(metrics)
-                progress(.evaluation(epoch: epoch, metrics: metrics))
-            }
+        return try Trainer(model: self, train: train, settings: settings) { batch, _ in
+            guard let labels = batch.labels else { throw TrainingError.missingLabels(file: train.dataset.file) }
+            return crossEntropy(logits: self.forward(batch, training: true).logits!, labels: labels)
         }
-        return history
     }
 }

@@ -1,0 +1,174 @@
+import BertSlimSDK
+import Foundation
+import Yams
+
+/// Runs a ``Recipe``: validates it, then runs every sweep point's stages in order, writing a
+/// run folder (resolved recipe, log, `metrics.jsonl`, stage folders with checkpoints and
+/// models, exports, `results.json`, `report.md`, `report.html`).
+///
+/// ```swift
+/// let recipe = try Recipe(contentsOf: "recipes/demo.yaml")
+/// let experiment = Experiment(recipe: recipe, options: .init(outputDirectory: "runs/demo"))
+/// let results = try experiment.run { event in print(event.line) }
+/// ```
+/// Stages are cached by their prefix (data, starting model, seed and the stages up to and
+/// including them): sweep points that share a prefix share its work, and a rerun with the
+/// same cache folder reuses finished stages.
+public final class Experiment {
+    /// Where and how a run happens.
+    public struct Options {
+        /// The run folder.
+        public var outputDirectory: String
+        /// Continue a run in `outputDirectory` from its last checkpoints.
+        public var resume: Bool
+        /// Replaces the recipe's seed.
+        public var seed: UInt64?
+        /// Folder of finished stages shared between runs (default: `<out>/stages`).
+        public var cacheDirectory: String?
+
+        /// Options from their parts.
+        public init(outputDirectory: String, resume: Bool = false, seed: UInt64? = nil, cacheDirectory: String? = nil) {
+            self.outputDirectory = outputDirectory
+            self.resume = resume
+            self.seed = seed
+            self.cacheDirectory = cacheDirectory
+        }
+    }
+
+    public let recipe: Recipe
+    public let host: PluginHost
+    public let options: Options
+    var metrics: JSONLinesLog?
+    var log: JSONLinesLog?
+    var emit: (ExperimentEvent) -> Void = { _ in }
+    private var datasets: [String: RunData] = [:]
+
+    /// An experiment; `host` provides the components (by default the plugins on the search path).
+    public init(recipe: Recipe, host: PluginHost? = nil, options: Options) {
+        self.recipe = recipe
+        self.options = options
+        if let host {
+            self.host = host
+        } else {
+            let host = PluginHost()
+            host.load()
+            self.host = host
+        }
+    }
+
+    var out: URL { URL(fileURLWithPath: options.outputDirectory) }
+    var cache: URL { options.cacheDirectory.map { URL(fileURLWithPath: $0) } ?? out.appendingPathComponent("stages") }
+
+    /// Validates, runs every point and writes the reports.
+    /// - Parameter progress: called with each event, on the calling thread.
+    /// - Returns: what `results.json` holds.
+    /// - Throws: ``RecipeError`` before any work, ``ExperimentError`` when a stage fails.
+    @discardableResult
+    public func run(progress: @escaping (ExperimentEvent) -> Void = { _ in }) throws -> ExperimentResults {
+        try recipe.validate(host: host)
+        var points = try recipe.points()
+        if let seed = options.seed { for i in points.indices { points[i].recipe.seed = seed } }
+        try prepareFolder()
+        metrics = try JSONLinesLog(path: out.appendingPathComponent("metrics.jsonl").path)
+        log = try JSONLinesLog(path: out.appendingPathComponent("log.txt").path)
+        emit = { [log] event in
+            log?.appendLine(event.line)
+            progress(event)
+        }
+        try RunFiles.writeAtomically(Data(recipe.resolvedYAML().utf8), to: out.appendingPathComponent("recipe.yaml").path)
+        var results = ExperimentResults(recipe: recipe.name, seed: options.seed ?? recipe.seed, points: [])
+        for (index, point) in points.enumerated() {
+            if points.count > 1 {
+                try RunFiles.writeAtomically(Data(point.recipe.resolvedYAML().utf8),
+                                             to: out.appendingPathComponent("points/\(point.id).yaml").path)
+            }
+            emit(.pointStarted(point: point.id, label: point.label, index: index, count: points.count))
+            results.points.append(try PointRun(experiment: self, point: point, exportPrefix: points.count > 1 ? point.id + "-" : "").run())
+        }
+        try RunFiles.writeJSON(results, to: out.appendingPathComponent("results.json").path)
+        try RunFiles.writeAtomically(Data(MarkdownReport(results: results).render().utf8), to: out.appendingPathComponent("report.md").path)
+        try RunFiles.writeAtomically(Data(HTMLReport(results: results).render().utf8), to: out.appendingPathComponent("report.html").path)
+        emit(.note("wrote \(out.appendingPathComponent("report.html").path)"))
+        metrics?.flush()
+        log?.flush()
+        return results
+    }
+
+    /// The events of a run as an asynchronous sequence (the run happens on its own thread;
+    /// the sequence ends with the run, throwing its error if it failed).
+    public func events() -> AsyncThrowingStream<ExperimentEvent, Error> {
+        AsyncThrowingStream { continuation in
+            let thread = Thread { [self] in
+                do {
+                    try run { continuation.yield($0) }
+                    continuation.finish()
+                } catch {
+                    continuation.finish(throwing: error)
+                }
+            }
+            thread.stackSize = 16 << 20
+            thread.start()
+        }
+    }
+
+    private func prepareFolder() throws {
+        let manager = FileManager.default
+        let existing = (try? manager.contentsOfDirectory(atPath: out.path)) ?? []
+        if !existing.isEmpty && !options.resume { throw ExperimentError.outputExists(out.path) }
+        try manager.createDirectory(at: out, withIntermediateDirectories: true)
+        try manager.createDirectory(at: cache, withIntermediateDirectories: true)
+    }
+
+    /// Tokenised splits for a point's data section and tokenizer, made once per run.
+    func data(for recipe: Recipe, tokenizerDirectory: String) throws -> RunData {
+        let key = ((try? recipe.document.node(at: "data").map { try Yams.serialize(node: $0) }) ?? "") + "|" + tokenizerDirectory
+        if let cached = datasets[key] { return cached }
+        let made = try RunData(recipe: recipe, tokenizerDirectory: tokenizerDirectory)
+        datasets[key] = made
+        return made
+    }
+
+    /// Appends one line to `metrics.jsonl`.
+    func record(_ object: [String: Any]) { metrics?.append(object) }
+}
+
+/// A point's data: the label vocabulary, the tokenizer and the encoded splits.
+struct RunData {
+    let labels: LabelVocabulary
+    let tokenizer: WordPieceTokenizer
+    let splits: [DataSplit: EncodedDataset]
+
+    init(recipe: Recipe, tokenizerDirectory: String) throws {
+        tokenizer = try WordPieceTokenizer(directory: tokenizerDirectory)
+        let train = try TextDataset(path: recipe.resolve(recipe.data.train), columns: recipe.columns)
+        guard let labels = train.labels else { throw TrainingError.missingLabels(file: recipe.data.train) }
+        self.labels = labels
+        var splits: [DataSplit: EncodedDataset] = [:]
+        for split in DataSplit.allCases {
+            guard let file = recipe.data.file(split) else { continue }
+            var dataset = split == .train ? train : try TextDataset(path: recipe.resolve(file), columns: recipe.columns, labels: labels)
+            let limit: Int? = split == .train ? recipe.data.limit.train : split == .dev ? recipe.data.limit.dev : recipe.data.limit.test
+            if let limit, limit < dataset.count {
+                dataset = TextDataset(examples: Array(dataset.examples.prefix(limit)), labels: labels, file: dataset.file)
+            }
+            splits[split] = EncodedDataset(dataset, tokenizer: tokenizer, maxLength: recipe.data.maxLength)
+        }
+        self.splits = splits
+    }
+}
+
+/// FNV-1a, 64 bits, as 16 hex digits: a stable key for a stage prefix.
+func stableHash(_ text: String) -> String {
+    var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+    for byte in text.utf8 {
+        hash ^= UInt64(byte)
+        hash = hash &* 0x100_0000_01b3
+    }
+    return String(hash, radix: 16).leftPadded(to: 16)
+}
+
+extension String {
+    fileprivate func leftPadded(to length: Int) -> String {
+        count >= length ? self : String(repeating: "0", count: length - count) + self
+    }
+}

@@ -1,0 +1,76 @@
+import Foundation
+
+/// Durable file writes for run folders: a temporary file, fsync, rename, fsync of the
+/// folder, so that a kill leaves either the old file or the new one.
+enum RunFiles {
+    static func writeAtomically(_ data: Data, to path: String) throws {
+        let folder = (path as NSString).deletingLastPathComponent
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        let temporary = "\(path).tmp-\(getpid())"
+        guard FileManager.default.createFile(atPath: temporary, contents: nil) else {
+            throw CocoaError(.fileWriteNoPermission, userInfo: [NSFilePathErrorKey: temporary])
+        }
+        let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: temporary))
+        try handle.write(contentsOf: data)
+        try handle.synchronize()
+        try handle.close()
+        guard rename(temporary, path) == 0 else {
+            throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: path])
+        }
+        let fd = open(folder, O_RDONLY)
+        if fd >= 0 { _ = fsync(fd); close(fd) }
+    }
+
+    static func writeJSON<T: Encodable>(_ value: T, to path: String) throws {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        try writeAtomically(encoder.encode(value), to: path)
+    }
+
+    static func readJSON<T: Decodable>(_ type: T.Type, from path: String) -> T? {
+        guard let data = FileManager.default.contents(atPath: path) else { return nil }
+        return try? JSONDecoder().decode(type, from: data)
+    }
+
+    /// Total size of the `.safetensors` files in a model folder.
+    static func weightBytes(in folder: String) -> Int {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []
+        return names.filter { $0.hasSuffix(".safetensors") }.reduce(0) { total, name in
+            let attributes = try? FileManager.default.attributesOfItem(atPath: (folder as NSString).appendingPathComponent(name))
+            return total + ((attributes?[.size] as? NSNumber)?.intValue ?? 0)
+        }
+    }
+}
+
+/// An append-only JSON-lines file that can be cut back to an earlier length (a resumed
+/// stage drops the lines written after its checkpoint, so the file reads as one clean run).
+final class JSONLinesLog {
+    let path: String
+    private var handle: FileHandle?
+
+    init(path: String) throws {
+        self.path = path
+        if !FileManager.default.fileExists(atPath: path) { FileManager.default.createFile(atPath: path, contents: nil) }
+        handle = try FileHandle(forWritingTo: URL(fileURLWithPath: path))
+        try handle?.seekToEnd()
+    }
+
+    /// Bytes written so far.
+    var offset: UInt64 { (try? handle?.offset()) ?? 0 }
+
+    func append(_ object: [String: Any]) {
+        guard let data = try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]) else { return }
+        handle?.write(data + Data("\n".utf8))
+    }
+
+    func appendLine(_ text: String) { handle?.write(Data((text + "\n").utf8)) }
+
+    /// Cuts the file back to `length` bytes.
+    func truncate(to length: UInt64) {
+        guard length <= offset else { return }
+        try? handle?.truncate(atOffset: length)
+        try? handle?.seekToEnd()
+    }
+
+    func flush() { try? handle?.synchronize() }
+}

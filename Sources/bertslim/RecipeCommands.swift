@@ -1,0 +1,83 @@
+import ArgumentParser
+import BertSlimHost
+import Foundation
+
+/// Options both recipe commands take.
+struct PluginOptions: ParsableArguments {
+    @Option(name: .customLong("plugin-path"), help: "Extra folder to search for plugins first (repeatable).")
+    var pluginPaths: [String] = []
+
+    func host() -> PluginHost {
+        let host = PluginHost(options: .init(pluginPaths: pluginPaths))
+        host.load()
+        return host
+    }
+}
+
+struct Validate: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Check a recipe without running it: keys, types, ranges, files, components and their settings.",
+        discussion: "Errors name the key path and the line and column, e.g. recipe.yaml:12:7: stages[1].prune.sparsity: 1.3 is not in 0...1"
+    )
+    @Argument(help: "The recipe (YAML).") var recipe: String
+    @OptionGroup var plugins: PluginOptions
+
+    func run() throws {
+        do {
+            let parsed = try Recipe(contentsOf: recipe)
+            try parsed.validate(host: plugins.host())
+            let points = try parsed.points()
+            print("\(recipe): ok (\(parsed.stages.count) stages: \(parsed.stages.map(\.type).joined(separator: ", "))\(points.count > 1 ? "; \(points.count) sweep points" : ""))")
+        } catch let error as RecipeError {
+            FileHandle.standardError.write(Data("error: \(error)\n".utf8))
+            throw ExitCode(2)
+        }
+    }
+}
+
+struct Run: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Run a recipe: validate it, run its stages (and sweep points), write a run folder with reports.",
+        discussion: """
+        The run folder holds recipe.yaml (resolved), log.txt, metrics.jsonl, stages/ (checkpoints and models),
+        exports/, results.json, report.md and report.html. After a kill, run again with --resume.
+        """
+    )
+    enum LogFormat: String, ExpressibleByArgument { case text, json }
+
+    @Argument(help: "The recipe (YAML).") var recipe: String
+    @Option(help: "Run folder (default: runs/<recipe name>).") var out: String?
+    @Flag(help: "Continue the run in --out from its last checkpoints.") var resume = false
+    @Option(help: "Replace the recipe's seed.") var seed: UInt64?
+    @Option(help: "Folder of finished stages shared between runs (default: <out>/stages).") var cache: String?
+    @Option(help: "Worker threads (default: all cores).") var threads: Int?
+    @Flag(help: "Print only errors and the final line.") var quiet = false
+    @Option(help: "Progress as text (a live bar on a terminal, periodic lines otherwise) or json (one object per event).")
+    var logFormat: LogFormat = .text
+    @OptionGroup var plugins: PluginOptions
+
+    func run() throws {
+        if let threads { Threads.count = threads }
+        let printer = ProgressPrinter(format: logFormat == .json ? .json : .text, quiet: quiet)
+        do {
+            let parsed = try Recipe(contentsOf: recipe)
+            let folder = out ?? "runs/\(parsed.name)"
+            let experiment = Experiment(recipe: parsed, host: plugins.host(),
+                                        options: .init(outputDirectory: folder, resume: resume, seed: seed, cacheDirectory: cache))
+            let results = try experiment.run { printer.handle($0) }
+            printer.finish()
+            do {
+                let best = results.points.flatMap(\.models).compactMap { $0.headline?.metrics.accuracy }.max()
+                print("done: \(folder)/report.html\(best.map { String(format: " (best accuracy %.4f)", $0) } ?? "")")
+            }
+        } catch let error as RecipeError {
+            printer.finish()
+            FileHandle.standardError.write(Data("error: \(error)\n".utf8))
+            throw ExitCode(2)
+        } catch let error as ExperimentError {
+            printer.finish()
+            FileHandle.standardError.write(Data("error: \(error)\n".utf8))
+            throw ExitCode(1)
+        }
+    }
+}

@@ -1,0 +1,66 @@
+import BertSlimHost
+import BertSlimSDK
+import Foundation
+
+/// A folder with a tiny random BERT (its vocabulary made of MR's most common words) and
+/// slices of MR, for recipes that run in seconds.
+enum RecipeFixtures {
+    static let mr = TestEnvironment.packageRoot.appendingPathComponent("assets/data/mr")
+
+    /// Makes (once per name) `folder/model` and `folder/{train,dev,test}.tsv`.
+    static func workspace(_ name: String, train: Int = 160, dev: Int = 48, test: Int = 48) throws -> URL {
+        let folder = try TestEnvironment.temporaryFolder("\(name)-\(UUID().uuidString.prefix(8))")
+        var words: [String: Int] = [:]
+        for (split, count) in [("train", train), ("dev", dev), ("test", test)] {
+            let lines = try String(contentsOf: mr.appendingPathComponent("\(split).tsv"), encoding: .utf8)
+                .split(separator: "\n").map(String.init)
+            let slice = [lines[0]] + lines.dropFirst().prefix(count)
+            try (slice.joined(separator: "\n") + "\n").write(to: folder.appendingPathComponent("\(split).tsv"), atomically: true, encoding: .utf8)
+            for line in slice.dropFirst() {
+                for word in line.lowercased().split(whereSeparator: { !$0.isLetter }) { words[String(word), default: 0] += 1 }
+            }
+        }
+        let common = words.sorted { $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key }.prefix(300).map(\.key)
+        let vocabulary = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", ".", ",", "'", "-"] + common
+        let model = folder.appendingPathComponent("model")
+        try FileManager.default.createDirectory(at: model, withIntermediateDirectories: true)
+        try (vocabulary.joined(separator: "\n") + "\n").write(to: model.appendingPathComponent("vocab.txt"), atomically: true, encoding: .utf8)
+        let config = BertConfig(vocabSize: vocabulary.count, hiddenSize: 32, numHiddenLayers: 2, numAttentionHeads: 4,
+                                intermediateSize: 64, maxPositionEmbeddings: 64)
+        try BertModel(config: config, seed: 3).save(to: model.path, tokenizerDirectory: nil)
+        return folder
+    }
+
+    /// A recipe over a workspace: fine-tune, evaluate, export, benchmark.
+    static func tinyRecipe(epochs: Int = 2, checkpointEvery: Int = 3, extraStages: String = "", sweep: String = "") -> String {
+        """
+        recipe: 1
+        name: tiny
+        seed: 7
+        data:
+          train: train.tsv
+          dev: dev.tsv
+          test: test.tsv
+          max_length: 32
+        teacher:
+          model: model
+        stages:
+          - finetune:
+              epochs: \(epochs)
+              batch_size: 16
+              learning_rate: 0.001
+              checkpoint_every: \(checkpointEvery)
+          - evaluate: {split: test}
+          - export: {name: finetuned}
+          - benchmark: {batch_sizes: [1, 8], sequence_length: 16, warmup: 1, runs: 3}
+        \(extraStages)\(sweep)
+        """
+    }
+
+    /// Writes `text` as `name` in `folder` and returns its path.
+    static func write(_ text: String, _ name: String, in folder: URL) throws -> String {
+        let path = folder.appendingPathComponent(name).path
+        try text.write(toFile: path, atomically: true, encoding: .utf8)
+        return path
+    }
+}
