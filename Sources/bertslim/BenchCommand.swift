@@ -35,17 +35,18 @@ struct BenchOps: ParsableCommand {
 
     func run() throws {
         options.apply()
+        let peak = measuredFMAPeakGFLOPs()
         if options.json {
             let results = OpsBenchmark.run(runs: options.runs)
-            let report = OpsReport(threads: Threads.count, results: results)
+            let report = OpsReport(threads: Threads.count, fmaPeakGflops: peak, results: results)
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.sortedKeys]
             print(String(decoding: try encoder.encode(report), as: UTF8.self))
         } else {
-            print("threads: \(Threads.count)")
-            print("op          shape             median ms   GFLOP/s   GB/s")
+            print("threads: \(Threads.count), FMA ceiling measured now: \(String(format: "%.0f", peak)) GFLOP/s")
+            print("op          shape             median ms   GFLOP/s (% of ceiling)   GB/s")
             _ = OpsBenchmark.run(runs: options.runs) { r in
-                let rate = r.gflops.map { String(format: "%8.1f", $0) } ?? "       -"
+                let rate = r.gflops.map { String(format: "%8.1f (%3.0f%%)        ", $0, 100 * $0 / peak) } ?? "       -                "
                 let bw = r.gbPerSecond.map { String(format: "%6.1f", $0) } ?? "     -"
                 print(r.name.padding(toLength: 12, withPad: " ", startingAt: 0)
                       + r.shape.padding(toLength: 18, withPad: " ", startingAt: 0)
@@ -57,7 +58,10 @@ struct BenchOps: ParsableCommand {
 
 struct OpsReport: Encodable {
     var threads: Int
+    var fmaPeakGflops: Double
     var results: [OpsBenchmark.Result]
+
+    enum CodingKeys: String, CodingKey { case threads, fmaPeakGflops = "fma_peak_gflops", results }
 }
 
 /// Which model a model benchmark runs: a checkpoint directory or a random architecture.

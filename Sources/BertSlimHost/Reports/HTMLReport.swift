@@ -72,6 +72,7 @@ public struct HTMLReport {
     private func scatter(_ points: [(ReportRow, Double)], x: String) -> String {
         guard !points.isEmpty else { return empty("nothing measured") }
         let accuracies = points.compactMap { $0.0.model.headline?.metrics.accuracy }
+        guard !accuracies.isEmpty else { return empty("no accuracy measured") }
         let xs = points.map(\.1)
         var (svg, map) = axes(x: 0...(xs.max()! * 1.1), y: max(0, accuracies.min()! - 0.05)...min(1, accuracies.max()! + 0.05),
                               xLabel: x, yLabel: "accuracy")
