@@ -78,8 +78,8 @@ struct Finetune: ParsableCommand {
                 break
             }
         }
-        let devMetrics = bert.evaluate(devData)
-        let testMetrics = testSet.map { bert.evaluate(encode($0)) }
+        let devMetrics = try evaluateClassifier(bert, on: devData)
+        let testMetrics = try testSet.map { try evaluateClassifier(bert, on: encode($0)) }
         try bert.save(to: out, tokenizerDirectory: model)
         let seconds = Date().timeIntervalSince(started)
         if json {

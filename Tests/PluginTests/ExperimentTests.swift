@@ -36,7 +36,7 @@ struct ExperimentTests {
         let tokenizer = try WordPieceTokenizer(directory: out.appendingPathComponent("exports/finetuned").path)
         let labels = try LabelVocabulary(["negative", "positive"])
         let testSet = try TextDataset(path: workspace.appendingPathComponent("test.tsv").path, labels: labels)
-        #expect(exported.evaluate(EncodedDataset(testSet, tokenizer: tokenizer, maxLength: 32)) == test)
+        #expect(try evaluateClassifier(exported, on: EncodedDataset(testSet, tokenizer: tokenizer, maxLength: 32)) == test)
         // metrics.jsonl has one line per step, and the report shows the table.
         let lines = try String(contentsOf: out.appendingPathComponent("metrics.jsonl"), encoding: .utf8).split(separator: "\n")
         #expect(lines.filter { $0.contains(#""event":"step""#) }.count == 20)

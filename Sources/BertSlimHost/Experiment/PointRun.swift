@@ -187,7 +187,7 @@ final class PointRun {
     }
 
     func split(_ split: DataSplit, _ data: RunData) throws -> EncodedDataset {
-        guard let dataset = data.splits[split] else { throw TrainingError.missingLabels(file: "data.\(split.rawValue)") }
+        guard let dataset = data.splits[split] else { throw TrainingError.missingSplit(split.rawValue) }
         return dataset
     }
 

@@ -22,29 +22,3 @@ public struct ClassificationMetrics: Codable, Equatable, Sendable {
         f1 = classes == 2 ? classF1(1) : (0..<classes).map(classF1).reduce(0, +) / Double(max(classes, 1))
     }
 }
-
-extension BertModel {
-    /// Predicted class ids for every example of `dataset` (eval mode, no gradients), in
-    /// dataset order.
-    public func predict(_ dataset: EncodedDataset, batchSize: Int = 64) -> [Int] {
-        precondition(classifierWeight != nil, "predict needs a classification head")
-        var predictions = [Int](repeating: 0, count: dataset.count)
-        withoutGradient {
-            // sorted by length so batches carry little padding; results go back in place
-            let order = dataset.lengths.indices.sorted { dataset.lengths[$0] < dataset.lengths[$1] }
-            for start in stride(from: 0, to: order.count, by: batchSize) {
-                let indices = Array(order[start..<min(start + batchSize, order.count)])
-                let logits = forward(dataset.batch(indices)).logits!
-                for (i, p) in zip(indices, argmax(logits, axis: -1)) { predictions[i] = p }
-            }
-        }
-        return predictions
-    }
-
-    /// Accuracy and F1 on a labelled dataset.
-    public func evaluate(_ dataset: EncodedDataset, batchSize: Int = 64) -> ClassificationMetrics {
-        let labels = dataset.dataset.examples.map { Int($0.labelID ?? -1) }
-        return ClassificationMetrics(predictions: predict(dataset, batchSize: batchSize), labels: labels,
-                                     classes: config.labels.count)
-    }
-}

@@ -36,12 +36,19 @@ public enum TrainingError: Error, CustomStringConvertible {
     case invalidSetting(key: String, reason: String)
     case nonFiniteLoss(step: Int, value: Float)
     case missingLabels(file: String)
+    /// The model returns no logits: it has no classification head yet.
+    case noClassificationHead
+    /// A data split the stage needs was not given.
+    case missingSplit(String)
 
     public var description: String {
         switch self {
         case let .invalidSetting(key, reason): return "\(key): \(reason)"
         case let .nonFiniteLoss(step, value): return "loss became \(value) at step \(step); stopped (the last good weights are kept)"
         case let .missingLabels(file): return "\(file): training needs a label column"
+        case .noClassificationHead:
+            return "the model has no classification head (fine-tune or distil one before evaluating it)"
+        case let .missingSplit(name): return "data.\(name) is not given, but a stage needs it"
         }
     }
 }
@@ -63,7 +70,7 @@ extension BertModel {
     public func fineTune(on train: EncodedDataset, dev: EncodedDataset?, settings: FineTuneSettings,
                          progress: (TrainingEvent) -> Void = { _ in }) throws -> [ClassificationMetrics] {
         let trainer = try classificationTrainer(on: train, settings: settings)
-        if let dev { trainer.evaluate = { self.evaluate(dev) } }
+        if let dev { trainer.evaluate = { try evaluateClassifier(self, on: dev) } }
         return try trainer.run(progress: progress)
     }
 
