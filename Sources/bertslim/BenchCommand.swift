@@ -85,7 +85,19 @@ struct ModelChoice: ParsableArguments {
 
     func load() throws -> BertModel {
         if let model { return try BertModel.load(directory: model) }
-        return BertModel(config: ModelBenchmark.architectures[architecture!]!, seed: 1)
+        guard let architecture, let config = ModelBenchmark.architectures[architecture] else {
+            throw ValidationError("give one of --model DIR or --architecture NAME")
+        }
+        return BertModel(config: config, seed: 1)
+    }
+
+    /// Loads the model, makes a random batch, times `body` on it and prints the result line.
+    func measure(_ what: String, _ options: BenchOptions, _ body: (BertModel, Batch) throws -> Timing) throws {
+        options.apply()
+        let model = try load()
+        let input = ModelBenchmark.randomBatch(config: model.config, batch: batch, length: seq)
+        try BenchResultLine(what: what, batch: batch, seq: seq, threads: Threads.count,
+                            parameters: model.parameterCount, timing: try body(model, input)).print(json: options.json)
     }
 }
 
@@ -128,12 +140,7 @@ struct BenchInfer: ParsableCommand {
     @OptionGroup var options: BenchOptions
 
     func run() throws {
-        options.apply()
-        let model = try choice.load()
-        let batch = ModelBenchmark.randomBatch(config: model.config, batch: choice.batch, length: choice.seq)
-        let timing = ModelBenchmark.inference(model, batch: batch, runs: options.runs)
-        try BenchResultLine(what: "infer", batch: choice.batch, seq: choice.seq, threads: Threads.count,
-                            parameters: model.parameterCount, timing: timing).print(json: options.json)
+        try choice.measure("infer", options) { model, batch in ModelBenchmark.inference(model, batch: batch, runs: options.runs) }
     }
 }
 
@@ -144,11 +151,6 @@ struct BenchTrain: ParsableCommand {
     @OptionGroup var options: BenchOptions
 
     func run() throws {
-        options.apply()
-        let model = try choice.load()
-        let batch = ModelBenchmark.randomBatch(config: model.config, batch: choice.batch, length: choice.seq)
-        let timing = try ModelBenchmark.trainingStep(model, batch: batch, runs: options.runs)
-        try BenchResultLine(what: "train", batch: choice.batch, seq: choice.seq, threads: Threads.count,
-                            parameters: model.parameterCount, timing: timing).print(json: options.json)
+        try choice.measure("train", options) { model, batch in try ModelBenchmark.trainingStep(model, batch: batch, runs: options.runs) }
     }
 }
