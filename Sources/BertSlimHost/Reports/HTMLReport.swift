@@ -82,7 +82,9 @@ public struct HTMLReport {
             let (px, py) = map(value, accuracy)
             let color = Self.palette[(series.firstIndex(of: row.point) ?? 0) % Self.palette.count]
             svg += "<circle cx=\"\(f(px))\" cy=\"\(f(py))\" r=\"5\" fill=\"\(color)\"><title>\(escape(row.point)) \(escape(row.model.origin))</title></circle>"
-            svg += "<text x=\"\(f(px + 7))\" y=\"\(f(py - 6))\">\(escape(shortOrigin(row.model.origin)))</text>"
+            // labels on the right half grow leftwards so they stay inside the chart
+            let anchor = px > width / 2 ? "end" : "start", dx: Double = px > width / 2 ? -7 : 7
+            svg += "<text x=\"\(f(px + dx))\" y=\"\(f(py - 6))\" text-anchor=\"\(anchor)\">\(escape(shortOrigin(row.model.origin)))</text>"
         }
         return svg + legend(series) + "</svg>"
     }
