@@ -67,6 +67,8 @@ func readJSONLines(_ bytes: UnsafeBufferPointer<UInt8>, columns: ColumnMapping, 
             switch found {
             case let .string(string)?:
                 return string
+            case let .integer(number)? where allowScalars:
+                return String(number)
             case let .number(number)? where allowScalars:
                 return number == number.rounded() && abs(number) < 1e15 ? String(Int64(number)) : String(number)
             case let .bool(flag)? where allowScalars:
@@ -76,7 +78,7 @@ func readJSONLines(_ bytes: UnsafeBufferPointer<UInt8>, columns: ColumnMapping, 
             case let other?:
                 throw DataError.wrongType(file: file, line: line, column: "\(role) (column \(column))",
                                           expected: allowScalars ? "a string, number or boolean" : "a string",
-                                          found: other.typeName)
+                                          found: other.kind)
             }
         }
         examples.append(try makeExample(line: line, text: field(columns.text, "text", allowScalars: false),

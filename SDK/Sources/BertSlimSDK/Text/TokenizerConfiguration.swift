@@ -27,7 +27,7 @@ public struct TokenizerConfiguration: Sendable, Equatable {
         do { data = try Data(contentsOf: URL(fileURLWithPath: path)) } catch {
             throw TokenizerError.unreadable(file: file, reason: error.localizedDescription)
         }
-        guard case let .object(json)? = JSONValue.parse(data) else {
+        guard case let .object(json)? = try? JSONDecoder().decode(JSONValue.self, from: data) else {
             throw TokenizerError.invalidConfiguration(file: file, key: "(file)", reason: "not a JSON object")
         }
 
@@ -36,7 +36,7 @@ public struct TokenizerConfiguration: Sendable, Equatable {
             case nil, .null?: return nil
             case let .bool(value)?: return value
             case let other?:
-                throw TokenizerError.invalidConfiguration(file: file, key: key, reason: "expected true, false or null, got \(other.typeName)")
+                throw TokenizerError.invalidConfiguration(file: file, key: key, reason: "expected true, false or null, got \(other.kind)")
             }
         }
         func token(_ key: String) throws -> String? {
@@ -48,7 +48,7 @@ public struct TokenizerConfiguration: Sendable, Equatable {
                 if case let .string(name)? = fields["content"] { return name }
                 throw TokenizerError.invalidConfiguration(file: file, key: key + ".content", reason: "expected a token string")
             case let other?:
-                throw TokenizerError.invalidConfiguration(file: file, key: key, reason: "expected a token string, got \(other.typeName)")
+                throw TokenizerError.invalidConfiguration(file: file, key: key, reason: "expected a token string, got \(other.kind)")
             }
         }
 
@@ -66,10 +66,10 @@ public struct TokenizerConfiguration: Sendable, Equatable {
                                       padding: try token("pad_token") ?? defaults.padding,
                                       mask: try token("mask_token") ?? defaults.mask)
         // Files without a limit store a huge placeholder (1e30); only a real length counts.
-        if case let .number(value)? = json["model_max_length"], value >= 1, value <= 1_000_000 {
-            modelMaxLength = Int(value)
-        } else {
-            modelMaxLength = nil
+        switch json["model_max_length"] {
+        case let .integer(value)? where (1...1_000_000).contains(value): modelMaxLength = value
+        case let .number(value)? where value >= 1 && value <= 1_000_000: modelMaxLength = Int(value)
+        default: modelMaxLength = nil
         }
     }
 }
