@@ -65,12 +65,14 @@ extension PointRun {
         return (losses, history)
     }
 
-    /// The student and a trainer minimising the stage's weighted sum of losses.
-    func distillation(_ stage: DistillStage, index: Int, data: RunData) throws -> (any Model, Trainer) {
+    /// The student and a trainer minimising the stage's weighted sum of losses, and the
+    /// teacher-output cache when the teacher runs once per example (see ``TeacherOutputCache``).
+    func distillation(_ stage: DistillStage, index: Int, data: RunData) throws -> (any Model, Trainer, TeacherOutputCache?) {
         let path = "stages[\(index)].distill"
         let teacher = try currentModel()
         var context = componentContext(data)
         context.teacher = ModelTeacher(model: teacher)
+        context.training = try split(.train, data).dataset
         let student: any Model
         if let folder = stage.student.model {
             let bert = try BertModel.load(directory: recipe.resolve(folder))
@@ -92,20 +94,45 @@ extension PointRun {
         }
         let request = losses.reduce(into: OutputRequest()) { $0.formUnion($1.loss.request) }
         let needsTeacher = losses.contains { $0.loss.needsTeacher }
+        let cache = try teacherCache(stage, student: student, losses: losses.map(\.loss), request: request, index: index)
         var settings = stage.training.settings
         settings.seed = recipe.seed
         let trainer = try Trainer(model: student, train: try split(.train, data), settings: settings) { batch, progress in
             let studentOutput = try student.forward(batch, request: request, training: true)
-            let teacherOutput = needsTeacher
-                ? try withoutGradient { try teacher.forward(batch, request: request, training: false) } : nil
+            func runTeacher() throws -> ModelOutput {
+                try withoutGradient { try teacher.forward(batch, request: request, training: false) }
+            }
+            let teacherOutput = !needsTeacher ? nil : try cache.map { try $0.outputs(for: batch, teacher: runTeacher) } ?? runTeacher()
             var total: Tensor?
             for (loss, weight) in losses {
-                let term = try loss(student: studentOutput, teacher: teacherOutput, batch: batch) * Float(weight.value(at: progress))
+                let term = try loss(student: studentOutput, teacher: teacherOutput, batch: batch, progress: progress)
+                    * Float(weight.value(at: progress))
                 total = total.map { $0 + term } ?? term
             }
             return total ?? Tensor.zeros([])
         }
-        return (student, trainer)
+        return (student, trainer, needsTeacher ? cache : nil)
+    }
+
+    /// The cache for a stage's teacher outputs, or nil when the teacher must run on every
+    /// batch: `teacher_outputs: online`, or `auto` with a student or loss that says so
+    /// (`OnlineTeacherOutputs`).
+    private func teacherCache(_ stage: DistillStage, student: any Model, losses: [any Loss], request: OutputRequest,
+                              index: Int) throws -> TeacherOutputCache? {
+        let components: [Any] = [student] + losses
+        let online = components.compactMap { $0 as? any OnlineTeacherOutputs }.filter(\.needsOnlineTeacherOutputs)
+        switch stage.teacherOutputs {
+        case .online:
+            return nil
+        case .auto:
+            return online.isEmpty ? TeacherOutputCache(request: request) : nil
+        case .cached:
+            guard online.isEmpty else {
+                throw ExperimentError.stageFailed(point: point.id, stage: index, type: "distill",
+                                                  reason: "teacher_outputs: cached, but \(online.map { "\(type(of: $0))" }.joined(separator: ", ")) needs the teacher run on every batch")
+            }
+            return TeacherOutputCache(request: request)
+        }
     }
 
     /// Median latency per batch size, in process, after warm-up, with the thread count used.
@@ -121,9 +148,14 @@ extension PointRun {
             let ids = (0..<(size * length)).map { i -> Int32 in
                 i % length == 0 ? data.tokenizer.classifierID : Int32(generator.next() % UInt64(max(vocabulary, 1)))
             }
+            // The same tokens as text, for students that read words rather than ids.
+            let texts = (0..<size).map { row in
+                ids[(row * length + 1)..<((row + 1) * length)].compactMap { data.tokenizer.vocabulary.token(for: Int($0)) }
+                    .joined(separator: " ")
+            }
             let batch = Batch(inputIDs: IntTensor(shape: [size, length], scalars: ids),
                               attentionMask: IntTensor(repeating: 1, shape: [size, length]),
-                              tokenTypeIDs: IntTensor(repeating: 0, shape: [size, length]))
+                              tokenTypeIDs: IntTensor(repeating: 0, shape: [size, length]), texts: texts)
             _ = try withoutGradient { try model.forward(batch, request: [], training: false) }
             var failure: Error?
             let timing = withoutGradient {

@@ -130,9 +130,18 @@ final class PointRun {
             let (losses, epochs) = try train(trainer, block: finetune.training, index: index, type: stage.type, folder: folder, data: data)
             record.model = try madeModel(bert, origin: origin, folder: folder, losses: losses, epochs: epochs)
         case .distill(let distill):
-            let (student, trainer) = try distillation(distill, index: index, data: data)
+            let (student, trainer, cache) = try distillation(distill, index: index, data: data)
             let (losses, epochs) = try train(trainer, block: distill.training, index: index, type: stage.type, folder: folder, data: data)
+            if let cache {
+                emit(.note("[\(point.id)] teacher ran on \(cache.teacherBatches) batches; \(cache.cachedBatches) came from its cache (\(cache.storedValues * 4 / 1024) KiB)"))
+            }
             record.model = try madeModel(student, origin: origin, folder: folder, losses: losses, epochs: epochs)
+            // A student saved as a plain BERT folder continues as a BertModel (what pruners and
+            // quantizers work on); others stay the component that made them.
+            if let data = FileManager.default.contents(atPath: folder.appendingPathComponent("model/config.json").path),
+               let config = try? JSONSerialization.jsonObject(with: data) as? [String: Any], config["bertslim_component"] == nil {
+                model = nil
+            }
         case .prune(let prune):
             let model = try currentModel()
             var context = componentContext(data)

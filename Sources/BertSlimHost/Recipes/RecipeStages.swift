@@ -41,13 +41,27 @@ public struct FinetuneStage: ComponentSettings, Equatable {
 /// `distill:` — trains a student on a weighted sum of losses against the current model
 /// (the teacher). The student becomes the next stage's model.
 public struct DistillStage: ComponentSettings, Equatable {
+    /// When the teacher runs.
+    public enum TeacherOutputs: String, Decodable, CaseIterable, Equatable {
+        /// Cached, unless the student or a loss says it needs online outputs
+        /// (`OnlineTeacherOutputs`).
+        case auto
+        /// Once per training example, reused every epoch.
+        case cached
+        /// On every batch.
+        case online
+    }
+
     public var student = ComponentReference()
     public var losses: [ComponentReference] = []
     public var training = TrainingBlock()
+    public var teacherOutputs = TeacherOutputs.auto
     public init() {}
     public static var keys: [SettingKey<DistillStage>] {
         [SettingKey("student", \.student, "{component: name, settings: {…}} or {model: folder}"),
-         SettingKey("losses", \.losses, "[{component: name, weight: schedule, settings: {…}}, …]")]
+         SettingKey("losses", \.losses, "[{component: name, weight: schedule, settings: {…}}, …]"),
+         SettingKey("teacher_outputs", \.teacherOutputs,
+                    "auto: computed once per example and reused each epoch unless a component needs them online; cached; online")]
             + TrainingBlock.trainingKeys(\.training)
     }
 }

@@ -63,6 +63,11 @@ public struct ComponentContext {
     /// The parameters the stage's `select:` block chose (nil: the stage selects everything).
     /// Kept apart from settings so that one pruner or quantizer works on any selection.
     public var selection: ParameterSelector?
+    /// The stage's training split (texts and labels), for components that build something
+    /// from the data itself: a bag-of-words student's vocabulary and IDF weights. Nil when
+    /// the run has no data (e.g. a model loaded for prediction). Added after the first
+    /// release, so the initializer leaves it nil and the host sets it.
+    public var training: TextDataset? = nil
 
     /// A context from its parts.
     public init(labelCount: Int? = nil, teacher: (any Teacher)? = nil, seed: UInt64 = 0,

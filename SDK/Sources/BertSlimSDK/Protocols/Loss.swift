@@ -16,6 +16,11 @@ public protocol Loss: Component {
     ///   - batch: the batch, for labels and the attention mask.
     /// - Throws: ``ComponentError`` when an input it needs is missing.
     func callAsFunction(student: ModelOutput, teacher: ModelOutput?, batch: Batch) throws -> Tensor
+
+    /// The loss at `progress` through the stage (0 at its first step, 1 at its end), for
+    /// losses whose own settings follow a ``Schedule`` (Hinton KD's temperature and α).
+    /// The host calls this one; the default (which older plugins get) ignores `progress`.
+    func callAsFunction(student: ModelOutput, teacher: ModelOutput?, batch: Batch, progress: Double) throws -> Tensor
 }
 
 extension Loss {
@@ -23,4 +28,9 @@ extension Loss {
     public var request: OutputRequest { [] }
     /// True: most distillation losses compare with the teacher.
     public var needsTeacher: Bool { true }
+
+    /// The loss without a schedule: ``callAsFunction(student:teacher:batch:)``.
+    public func callAsFunction(student: ModelOutput, teacher: ModelOutput?, batch: Batch, progress: Double) throws -> Tensor {
+        try callAsFunction(student: student, teacher: teacher, batch: batch)
+    }
 }

@@ -1,0 +1,87 @@
+import BertSlimSDK
+
+/// A smaller BERT trained to imitate a BERT teacher: fewer layers (and optionally a narrower
+/// hidden size, fewer heads or a narrower FFN), started from the teacher's weights where the
+/// shapes allow — the embeddings, the pooler and the classification head, and for student
+/// layer i the teacher layer `layer_map[i]` (every other layer by default) — and from BERT's
+/// N(0, 0.02²) initializer where they do not.
+///
+/// The student is a ``BertModel`` underneath and saves as a plain Hugging Face BERT folder
+/// (no `bertslim_component` marker): transformers loads it as `BertForSequenceClassification`
+/// and the host reloads it as a `BertModel`, so later stages (pruning, quantization,
+/// benchmarks) treat it like any BERT.
+///
+/// Based on: Sanh et al. 2019, DistilBERT, a distilled version of BERT (initialisation from
+/// every other teacher layer).
+final class BertStudent: Student, DropoutSeeded {
+    typealias Settings = BertStudentSettings
+
+    /// The network; nil until a teacher is given or a folder is loaded (a recipe being
+    /// validated makes students without a teacher).
+    private(set) var bert: BertModel?
+    /// For each student layer, the teacher layer it was copied from (nil: random).
+    private(set) var copiedLayers: [Int?] = []
+
+    init(settings: Settings, context: ComponentContext) throws {
+        let name = "bert-student"
+        if let hidden = settings.hiddenSize, let heads = settings.heads, hidden % heads != 0 {
+            throw ComponentError(name, "hidden_size \(hidden) is not divisible by \(heads) heads")
+        }
+        if let layers = settings.layers, let map = settings.layerMap, map.count != layers {
+            throw ComponentError(name, "layer_map has \(map.count) entries for \(layers) layers")
+        }
+        guard let teacherModel = context.teacher?.model else { return }
+        guard let teacher = (teacherModel as? BertModel) ?? (teacherModel as? BertStudent)?.bert else {
+            throw ComponentError(name, "needs a BERT teacher, got \(type(of: teacherModel))")
+        }
+        let t = teacher.config
+        let layers = settings.layers ?? settings.layerMap?.count ?? (t.numHiddenLayers + 1) / 2
+        let hidden = settings.hiddenSize ?? t.hiddenSize
+        let heads = settings.heads ?? t.numAttentionHeads
+        let ffn = settings.ffn ?? t.intermediateSize
+        guard hidden % heads == 0 else {
+            throw ComponentError(name, "hidden_size \(hidden) is not divisible by \(heads) heads")
+        }
+        let map = settings.layerMap ?? (0..<layers).map { $0 * t.numHiddenLayers / layers }
+        guard map.count == layers else {
+            throw ComponentError(name, "layer_map has \(map.count) entries for \(layers) layers")
+        }
+        if let bad = map.first(where: { !(0..<t.numHiddenLayers).contains($0) }) {
+            throw ComponentError(name, "layer_map entry \(bad) is not a teacher layer (0..<\(t.numHiddenLayers))")
+        }
+        var labels = t.labels
+        if labels.isEmpty { labels = context.training?.labels?.names ?? (0..<(context.labelCount ?? 0)).map { "LABEL_\($0)" } }
+        guard !labels.isEmpty else { throw ComponentError(name, "the teacher has no classification head and the task's labels are unknown") }
+        let config = BertConfig(
+            vocabSize: t.vocabSize, hiddenSize: hidden, numHiddenLayers: layers, numAttentionHeads: heads,
+            intermediateSize: ffn, maxPositionEmbeddings: t.maxPositionEmbeddings, typeVocabSize: t.typeVocabSize,
+            layerNormEps: t.layerNormEps, hiddenDropoutProb: t.hiddenDropoutProb,
+            attentionProbsDropoutProb: t.attentionProbsDropoutProb, padTokenID: t.padTokenID, labels: labels)
+        let bert = BertModel(config: config, seed: context.seed)
+        copiedLayers = settings.initialization == .teacher
+            ? bert.copyWeights(from: teacher, layerMap: map) : Array(repeating: nil, count: layers)
+        self.bert = bert
+    }
+
+    private func network() throws -> BertModel {
+        guard let bert else { throw ComponentError("bert-student", "was made without a teacher and nothing was loaded into it") }
+        return bert
+    }
+
+    var namedParameters: [(name: String, parameter: Parameter)] { bert?.namedParameters ?? [] }
+
+    var dropoutGenerator: SeededGenerator {
+        get { bert?.dropoutGenerator ?? SeededGenerator(seed: 0) }
+        set { bert?.dropoutGenerator = newValue }
+    }
+
+    func forward(_ batch: Batch, request: OutputRequest, training: Bool) throws -> ModelOutput {
+        try network().forward(batch, request: request, training: training)
+    }
+
+    /// Writes a Hugging Face BERT folder (`config.json`, `model.safetensors`).
+    func save(to directory: String) throws { try network().save(to: directory) }
+
+    /// Replaces the whole network with the BERT saved in `directory` (any shape).
+    func load(from directory: String) throws { bert = try BertModel.load(directory: directory) }
+}

@@ -1,0 +1,34 @@
+import BertSlimSDK
+
+/// How a ``BertStudent`` is shaped and initialised. Every size defaults to the teacher's,
+/// except the depth, which defaults to half of it (rounded up).
+struct BertStudentSettings: ComponentSettings {
+    /// How the student's weights start.
+    enum Initialization: String, Decodable, CaseIterable {
+        /// Copy embeddings, pooler, head and the mapped layers wherever the shapes match.
+        case teacher
+        /// N(0, 0.02²) everywhere (BERT's initializer), seeded.
+        case random
+    }
+
+    var layers: Int?
+    var hiddenSize: Int?
+    var heads: Int?
+    var ffn: Int?
+    var layerMap: [Int]?
+    var initialization = Initialization.teacher
+
+    static var keys: [SettingKey<BertStudentSettings>] { [
+        SettingKey("layers", \.layers, "encoder layers (default: half the teacher's, rounded up)",
+                   valid: { $0.map { (1...48).contains($0) } ?? true ? nil : "\($0!) is not in 1...48" }),
+        SettingKey("hidden_size", \.hiddenSize, "hidden width (default: the teacher's; another width means random weights)",
+                   valid: { $0.map { (1...8192).contains($0) } ?? true ? nil : "\($0!) is not in 1...8192" }),
+        SettingKey("heads", \.heads, "attention heads per layer (default: the teacher's); must divide hidden_size",
+                   valid: { $0.map { (1...256).contains($0) } ?? true ? nil : "\($0!) is not in 1...256" }),
+        SettingKey("ffn", \.ffn, "feed-forward width (default: the teacher's)",
+                   valid: { $0.map { (1...65536).contains($0) } ?? true ? nil : "\($0!) is not in 1...65536" }),
+        SettingKey("layer_map", \.layerMap,
+                   "teacher layer (0-based) each student layer starts from (default: every other, DistilBERT-style: 6 → [0, 2, 4])"),
+        SettingKey("initialization", \.initialization, "teacher: copy what fits from the teacher; random: BERT's initializer"),
+    ] }
+}

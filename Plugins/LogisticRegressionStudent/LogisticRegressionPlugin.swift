@@ -1,0 +1,13 @@
+import BertSlimSDK
+
+/// The plugin's definition: its identity and components (see `SDK/README.md`).
+let plugin = PluginDefinition(
+    id: "org.bertslim.logistic-regression", name: "Logistic-regression student", version: "1.0.0", license: "Apache-2.0",
+    components: [
+        .student(LogisticRegressionStudent.self, name: "logistic-regression",
+                 summary: "n-gram TF-IDF (or binary) features fitted on the training texts, one linear layer"),
+    ])
+
+/// The one symbol the host looks for.
+@_cdecl("bertslim_plugin_entry")
+public func bertslimPluginEntry() -> UnsafeRawPointer { plugin.descriptor }
