@@ -64,6 +64,12 @@ extension ComponentFactory {
         } catch let error as SettingsError {
             throw error.prefixed(by: prefix)
         } catch let error as DecodingError {
+            // Yams wraps an error thrown by the component's initializer as "not valid YAML";
+            // report the component's own error instead.
+            if case .dataCorrupted(let context) = error, let inner = context.underlyingError,
+               !(inner is SettingsError), !(inner is DecodingError) {
+                throw PluginError.componentFailed(kind: kind, name: name, reason: String(describing: inner))
+            }
             throw SettingsError(error).prefixed(by: prefix)
         } catch let error as PluginError {
             throw error
