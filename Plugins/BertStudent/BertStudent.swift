@@ -70,6 +70,8 @@ final class BertStudent: Student, DropoutSeeded {
 
     var namedParameters: [(name: String, parameter: Parameter)] { bert?.namedParameters ?? [] }
 
+    var labels: [String] { bert?.config.labels ?? [] }
+
     var dropoutGenerator: SeededGenerator {
         get { bert?.dropoutGenerator ?? SeededGenerator(seed: 0) }
         set { bert?.dropoutGenerator = newValue }

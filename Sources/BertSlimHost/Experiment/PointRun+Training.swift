@@ -75,9 +75,9 @@ extension PointRun {
         context.training = try split(.train, data).dataset
         let student: any Model
         if let folder = stage.student.model {
-            let bert = try BertModel.load(directory: recipe.resolve(folder))
-            if bert.classifierWeight == nil { bert.addClassifier(labels: data.labels.names, seed: recipe.seed) }
-            student = bert
+            let loaded = try ModelFolder.load(recipe.resolve(folder), host: experiment.host)
+            if let bert = loaded as? BertModel, bert.classifierWeight == nil { bert.addClassifier(labels: data.labels.names, seed: recipe.seed) }
+            student = loaded
         } else {
             guard let made = try recipe.makeComponent(stage.student, kind: .student, path: path + ".student",
                                                       host: experiment.host, context: context) as? any Student else {
@@ -140,30 +140,11 @@ extension PointRun {
         let previous = Threads.count
         if let threads = stage.threads { Threads.count = threads }
         defer { Threads.count = previous }
-        let vocabulary = data.tokenizer.vocabulary.count
         var latency: [Int: Double] = [:]
         for size in stage.batchSizes {
-            var generator = SeededGenerator(seed: 7)
-            let length = stage.sequenceLength
-            let ids = (0..<(size * length)).map { i -> Int32 in
-                i % length == 0 ? data.tokenizer.classifierID : Int32(generator.next() % UInt64(max(vocabulary, 1)))
-            }
-            // The same tokens as text, for students that read words rather than ids.
-            let texts = (0..<size).map { row in
-                ids[(row * length + 1)..<((row + 1) * length)].compactMap { data.tokenizer.vocabulary.token(for: Int($0)) }
-                    .joined(separator: " ")
-            }
-            let batch = Batch(inputIDs: IntTensor(shape: [size, length], scalars: ids),
-                              attentionMask: IntTensor(repeating: 1, shape: [size, length]),
-                              tokenTypeIDs: IntTensor(repeating: 0, shape: [size, length]), texts: texts)
-            _ = try withoutGradient { try model.forward(batch, request: [], training: false) }
-            var failure: Error?
-            let timing = withoutGradient {
-                measure(warmup: stage.warmup, runs: stage.runs) {
-                    do { _ = try model.forward(batch, request: [], training: false) } catch { failure = error }
-                }
-            }
-            if let failure { throw failure }
+            var batch = ModelBenchmark.randomBatch(vocabularySize: data.tokenizer.vocabulary.count, classifierID: data.tokenizer.classifierID, batch: size, length: stage.sequenceLength)
+            batch.texts = ModelBenchmark.texts(of: batch, vocabulary: data.tokenizer.vocabulary)
+            let timing = try ModelBenchmark.inference(model, batch: batch, warmup: stage.warmup, runs: stage.runs)
             latency[size] = timing.medianMs
         }
         return (latency, Threads.count)

@@ -90,19 +90,14 @@ final class PointRun {
     /// The current model, loading it from its folder when a reused stage left it on disk.
     func currentModel() throws -> any Model {
         if let model { return model }
-        let loaded = try BertModel.load(directory: modelDirectory)
+        let loaded = try ModelFolder.load(modelDirectory, host: experiment.host)
         model = loaded
         return loaded
     }
 
     /// Saves `model` as a model folder (Hugging Face layout with the tokenizer for BERT).
     func save(_ model: any Model, to folder: String) throws {
-        try? FileManager.default.removeItem(atPath: folder)
-        if let bert = model as? BertModel {
-            try bert.save(to: folder, tokenizerDirectory: tokenizerDirectory)
-        } else {
-            try model.save(to: folder)
-        }
+        try ModelFolder.save(model, to: folder, tokenizerDirectory: tokenizerDirectory)
     }
 
     /// The model result for a model a stage just made, saved into `folder/model`.
@@ -136,12 +131,9 @@ final class PointRun {
                 emit(.note("[\(point.id)] teacher ran on \(cache.teacherBatches) batches; \(cache.cachedBatches) came from its cache (\(cache.storedValues * 4 / 1024) KiB)"))
             }
             record.model = try madeModel(student, origin: origin, folder: folder, losses: losses, epochs: epochs)
-            // A student saved as a plain BERT folder continues as a BertModel (what pruners and
-            // quantizers work on); others stay the component that made them.
-            if let data = FileManager.default.contents(atPath: folder.appendingPathComponent("model/config.json").path),
-               let config = try? JSONSerialization.jsonObject(with: data) as? [String: Any], config["bertslim_component"] == nil {
-                model = nil
-            }
+            // Later stages read the student back from its folder: a BERT student saved as a
+            // plain BERT folder continues as a BertModel (what pruners and quantizers work on).
+            model = nil
         case .prune(let prune):
             let model = try currentModel()
             var context = componentContext(data)
