@@ -3,6 +3,7 @@
     .venv/bin/python scripts/bench-vs-pytorch.py ops [--rounds 3] [--threads 2]
     .venv/bin/python scripts/bench-vs-pytorch.py infer    # MiniLM-L6 and bert-base forward, 1x128 8x128 32x64
     .venv/bin/python scripts/bench-vs-pytorch.py train    # one MiniLM fine-tuning step, 32x64, and peak RSS
+    .venv/bin/python scripts/bench-vs-pytorch.py distill  # one step of a 3-layer student on cached teacher logits, 32x64
 
 Alternates BertSlim (`bertslim bench ... --json`, release build) and PyTorch for several
 rounds, takes each side's median over rounds, and prints one ratio per op:
@@ -100,6 +101,8 @@ def child(args):
         ids, mask = random_batch(30522, args.batch, args.seq)
         with torch.no_grad():
             ms = timed(lambda: model(input_ids=ids, attention_mask=mask), args.runs)
+    elif args.child == "distill":
+        ms = torch_distill_step(args)
     else:
         model = torch_model(args.model, head=True).train()
         ids, mask = random_batch(30522, args.batch, args.seq)
@@ -116,6 +119,41 @@ def child(args):
             optimizer.zero_grad()
         ms = timed(step, args.runs, warmup=2)
     print(json.dumps({"median_ms": ms}))
+
+
+def torch_distill_step(args):
+    """One Hinton-KD step of a 3-layer student (teacher layers 0, 2, 4 copied) on teacher
+    logits computed once: the workload of `bertslim bench distill`."""
+    from transformers import BertForSequenceClassification
+    teacher = torch_model("minilm-l6", head=True).eval()
+    config = teacher.config.__class__.from_dict({**teacher.config.to_dict(), "num_hidden_layers": 3})
+    student = BertForSequenceClassification(config)
+    state = teacher.state_dict()
+    for i, t in enumerate([0, 2, 4]):
+        for name in [n for n in state if n.startswith(f"bert.encoder.layer.{t}.")]:
+            state[name.replace(f"layer.{t}.", f"layer.{i}.", 1)] = state[name]
+    student.load_state_dict({k: v for k, v in state.items() if k in student.state_dict()})
+    student.train()
+    ids, mask = random_batch(30522, args.batch, args.seq)
+    labels = torch.arange(args.batch) % 2
+    with torch.no_grad():
+        teacher_logits = teacher(input_ids=ids, attention_mask=mask).logits
+    no_decay = [n for n, _ in student.named_parameters() if n.endswith("bias") or "LayerNorm" in n]
+    optimizer = torch.optim.AdamW([
+        {"params": [q for n, q in student.named_parameters() if n not in no_decay], "weight_decay": 0.01},
+        {"params": [q for n, q in student.named_parameters() if n in no_decay], "weight_decay": 0.0}], lr=1e-4)
+    kl = torch.nn.KLDivLoss(reduction="batchmean")
+    t, alpha = 2.0, 0.5
+
+    def step():
+        logits = student(input_ids=ids, attention_mask=mask).logits
+        loss = alpha * t * t * kl(F.log_softmax(logits / t, -1), F.softmax(teacher_logits / t, -1)) \
+            + (1 - alpha) * F.cross_entropy(logits, labels)
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(student.parameters(), 1.0)
+        optimizer.step()
+        optimizer.zero_grad()
+    return timed(step, args.runs, warmup=2)
 
 
 def run_measured(command):
@@ -138,6 +176,10 @@ def model_rows(what, args):
                 rows.append((f"{model} {batch}x{seq}",
                              [str(BERTSLIM), "bench", "infer", *source, "--batch", str(batch), "--seq", str(seq)],
                              ["--model", model, "--batch", str(batch), "--seq", str(seq)]))
+    elif what == "distill":
+        rows.append(("student-3L distill 32x64",
+                     [str(BERTSLIM), "bench", "distill", "--model", str(MODEL), "--student-layers", "3", "--batch", "32", "--seq", "64"],
+                     ["--model", "minilm-l6", "--batch", "32", "--seq", "64"]))
     else:
         rows.append(("minilm-l6 train 32x64",
                      [str(BERTSLIM), "bench", "train", "--model", str(MODEL), "--batch", "32", "--seq", "64"],
@@ -147,7 +189,7 @@ def model_rows(what, args):
 
 def compare_models(args):
     runs = args.runs if args.what == "infer" else min(args.runs, 8)
-    ours, theirs, rss = {}, {}, {}
+    ours, theirs, rss, online = {}, {}, {}, {}
     for _ in range(args.rounds):
         for label, slim, torch_args in model_rows(args.what, args):
             out, mb = run_measured(slim + ["--json", "--runs", str(runs), "--threads", str(args.threads)])
@@ -157,18 +199,25 @@ def compare_models(args):
                                     "--runs", str(runs), "--threads", str(args.threads)])
             theirs.setdefault(label, []).append(out["median_ms"])
             rss[label][1].append(mb)
+            if args.what == "distill":  # the same step with the teacher run inside it, for the cache's gain
+                out, _ = run_measured(slim + ["--online", "--json", "--runs", str(runs), "--threads", str(args.threads)])
+                online.setdefault(label, []).append(out["median_ms"])
     print(f"torch {torch.__version__}, {args.threads} threads, {args.rounds} alternating rounds, median of {runs} runs each")
     print(f"{'workload':<26}{'BertSlim ms':>12}{'PyTorch ms':>12}{'ratio':>8}{'RSS MB ours':>13}{'theirs':>8}{'ratio':>7}")
     for label in ours:
         a, b = statistics.median(ours[label]), statistics.median(theirs[label])
         ra, rb = max(rss[label][0]), max(rss[label][1])
         print(f"{label:<26}{a:12.1f}{b:12.1f}{a / b:8.2f}{ra:13.0f}{rb:8.0f}{ra / rb:7.2f}")
+    for label, times in online.items():
+        c = statistics.median(times)
+        print(f"{label}: BertSlim with the teacher run in every step {c:.1f} ms; cached teacher logits make a step "
+              f"{c / statistics.median(ours[label]):.2f}x faster")
 
 
 def main():
     parser = argparse.ArgumentParser()
-    parser.add_argument("what", choices=["ops", "infer", "train"])
-    parser.add_argument("--child", choices=["infer", "train"], help=argparse.SUPPRESS)
+    parser.add_argument("what", choices=["ops", "infer", "train", "distill"])
+    parser.add_argument("--child", choices=["infer", "train", "distill"], help=argparse.SUPPRESS)
     parser.add_argument("--model", default="minilm-l6", help=argparse.SUPPRESS)
     parser.add_argument("--batch", type=int, default=8, help=argparse.SUPPRESS)
     parser.add_argument("--seq", type=int, default=128, help=argparse.SUPPRESS)

@@ -5,7 +5,7 @@ import Foundation
 struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Measure BertSlim's speed (median of repeated runs; compare with scripts/bench-vs-pytorch.py).",
-        subcommands: [BenchOps.self, BenchInfer.self, BenchTrain.self]
+        subcommands: [BenchOps.self, BenchInfer.self, BenchTrain.self, BenchDistill.self]
     )
 }
 
@@ -158,6 +158,31 @@ struct BenchTrain: ParsableCommand {
         try choice.measure("train", options) { model, batch in
             guard let bert = model as? BertModel else { throw ValidationError("bench train times BERT models; \(choice.model ?? "") is not one") }
             return try ModelBenchmark.trainingStep(bert, batch: batch, runs: options.runs)
+        }
+    }
+}
+
+struct BenchDistill: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "distill",
+        abstract: "Time of one distillation step of a bert-student made from the model (Hinton KD, backward, AdamW).",
+        discussion: "The teacher's logits are computed once, as a distill stage caches them; --online runs the teacher in every step.")
+    @OptionGroup var choice: ModelChoice
+    @Option(help: "Layers of the student (every other teacher layer).")
+    var studentLayers = 3
+    @Flag(help: "Run the teacher's forward pass in every step instead of once.")
+    var online = false
+    @OptionGroup var options: BenchOptions
+
+    func validate() throws {
+        if studentLayers < 1 { throw ValidationError("--student-layers must be at least 1") }
+    }
+
+    func run() throws {
+        try choice.measure(online ? "distill-online" : "distill", options) { model, batch in
+            guard let bert = model as? BertModel else { throw ValidationError("bench distill needs a BERT teacher; \(choice.model ?? "") is not one") }
+            return try ModelBenchmark.distillationStep(teacher: bert, studentLayers: studentLayers, batch: batch, online: online,
+                                                       runs: options.runs, host: PluginHost.loaded())
         }
     }
 }
