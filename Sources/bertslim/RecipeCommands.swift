@@ -66,6 +66,8 @@ struct Run: ParsableCommand {
                                         options: .init(outputDirectory: folder, resume: resume, seed: seed, cacheDirectory: cache))
             let results = try experiment.run { printer.handle($0) }
             printer.finish()
+            // The comparison table (model, accuracy, parameters, file size, latency) of report.md.
+            if !quiet { print(MarkdownReport(results: results).render()) }
             do {
                 let best = results.points.flatMap(\.models).compactMap { $0.headline?.metrics.accuracy }.max()
                 print("done: \(folder)/report.html\(best.map { String(format: " (best accuracy %.4f)", $0) } ?? "")")
