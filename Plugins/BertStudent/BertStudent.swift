@@ -59,7 +59,7 @@ final class BertStudent: Student, DropoutSeeded {
             attentionProbsDropoutProb: t.attentionProbsDropoutProb, padTokenID: t.padTokenID, labels: labels)
         let bert = BertModel(config: config, seed: context.seed)
         copiedLayers = settings.initialization == .teacher
-            ? bert.copyWeights(from: teacher, layerMap: map) : Array(repeating: nil, count: layers)
+            ? copyTeacherWeights(into: bert, from: teacher, layerMap: map) : Array(repeating: nil, count: layers)
         self.bert = bert
     }
 
@@ -84,6 +84,15 @@ final class BertStudent: Student, DropoutSeeded {
     /// Writes a Hugging Face BERT folder (`config.json`, `model.safetensors`).
     func save(to directory: String) throws { try network().save(to: directory) }
 
-    /// Replaces the whole network with the BERT saved in `directory` (any shape).
-    func load(from directory: String) throws { bert = try BertModel.load(directory: directory) }
+    /// Loads the BERT saved in `directory`: into the current parameters when the
+    /// architecture is the same (a resumed run's optimizer keeps pointing at them), otherwise
+    /// as a whole new network of the saved shape.
+    func load(from directory: String) throws {
+        let loaded = try BertModel.load(directory: directory)
+        if let bert, bert.config == loaded.config {
+            for ((_, mine), (_, saved)) in zip(bert.namedParameters, loaded.namedParameters) { mine.value = saved.value }
+        } else {
+            bert = loaded
+        }
+    }
 }

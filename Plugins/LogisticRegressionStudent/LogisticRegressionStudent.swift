@@ -121,6 +121,13 @@ final class LogisticRegressionStudent: Student {
         guard w.shape == [labels.count, terms.count], b.shape == [labels.count], idf.shape == [terms.count] else {
             throw fail(file.path, "classifier.weight \(w.shape), classifier.bias \(b.shape) and idf \(idf.shape) do not fit \(labels.count) labels and \(terms.count) n-grams in vocabulary.txt")
         }
+        // The same features and labels (a resumed run): keep the parameter objects, which the
+        // optimizer holds, and replace their values.
+        if labels == self.labels, terms == vectorizer.terms, ngrams == vectorizer.maxN, weighting == vectorizer.weighting {
+            weight.value = w
+            bias.value = b
+            return
+        }
         vectorizer = NGramVectorizer(maxN: ngrams, weighting: weighting, terms: terms, idf: idf.scalars)
         self.labels = labels
         weight = Parameter(w)

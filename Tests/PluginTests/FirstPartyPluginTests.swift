@@ -87,7 +87,7 @@ struct FirstPartyPluginTests {
         } throws: { String(describing: $0) == "stages[2].loss.reductio: unknown key (known: reduction)" }
         #expect {
             _ = try host.make("mse-logit", as: (any Loss).self)
-        } throws: { String(describing: $0) == "no loss named \"mse-logit\" (known: cross-entropy, mse-logits)" }
+        } throws: { String(describing: $0) == "no loss named \"mse-logit\" (known: cross-entropy, hinton-kd, mse-logits)" }
     }
 
     /// A recipe-shaped document whose stages build their loss while being decoded.
@@ -130,8 +130,11 @@ struct FirstPartyPluginTests {
         let build = TestEnvironment.buildDirectory.path
         let result = try runCommand(TestEnvironment.bertslim, ["plugins", "list", "--no-default-paths", "--plugin-path", build])
         #expect(result.output == """
-            ID                         VERSION  COMPONENTS                           FILE
-            org.bertslim.basic-losses  1.0.0    loss:mse-logits, loss:cross-entropy  \(build)/libBasicLosses.so
+            ID                                VERSION  COMPONENTS                           FILE
+            org.bertslim.basic-losses         1.0.0    loss:mse-logits, loss:cross-entropy  \(build)/libBasicLosses.so
+            org.bertslim.bert-student         1.0.0    student:bert-student                 \(build)/libBertStudent.so
+            org.bertslim.hinton-kd            1.0.0    loss:hinton-kd                       \(build)/libHintonKD.so
+            org.bertslim.logistic-regression  1.0.0    student:logistic-regression          \(build)/libLogisticRegressionStudent.so
 
             """)
         #expect(result.errors.isEmpty)
@@ -172,7 +175,8 @@ struct FirstPartyPluginTests {
 struct PluginHostAPITests {
     @Test func componentsAreListedByRoleWithoutBeingMade() throws {
         let host = firstPartyHost()
-        #expect(host.components(of: .loss).map(\.name) == ["cross-entropy", "mse-logits"])
+        #expect(host.components(of: .loss).map(\.name) == ["cross-entropy", "hinton-kd", "mse-logits"])
+        #expect(host.components(of: .student).map(\.name) == ["bert-student", "logistic-regression"])
         #expect(host.components(of: .pruner).isEmpty)
         #expect(try host.factory(.loss, "cross-entropy").settings.map(\.key) == ["label_smoothing"])
     }

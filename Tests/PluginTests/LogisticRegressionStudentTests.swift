@@ -87,6 +87,13 @@ struct LogisticRegressionStudentTests {
         let batch = textBatch(["a gripping drama", "what a tedious mess"])
         #expect(try empty.forward(batch, request: [], training: false).logits!.scalars
                 == made.forward(batch, request: [], training: false).logits!.scalars)
+        // Loading into a student with the same features keeps its parameter objects (a resumed
+        // run's optimizer holds them) and restores their values.
+        let held = try #require(made.parameter(named: "classifier.weight"))
+        let saved = held.value.scalars
+        held.value = .zeros(held.shape)
+        try made.load(from: folder.path)
+        #expect(made.parameter(named: "classifier.weight") === held && held.value.scalars == saved)
     }
 
     @Test func badFoldersAndBatchesAreOneLineErrorsNamingTheFile() throws {

@@ -73,12 +73,12 @@ struct RecipeValidationTests {
               - distill:
                   student: {model: model}
                   losses:
-                    - {component: hinton-kd, weight: 0.5}
+                    - {component: pkd-hidden, weight: 0.5}
             """
         let error = try failure(yaml)
         #expect(error.path == "stages[2].distill.losses[0].component")
         #expect(error.location?.line == 14)
-        #expect(error.description.hasSuffix("no loss component 'hinton-kd' (known: cross-entropy, mse-logits)"))
+        #expect(error.description.hasSuffix("no loss component 'pkd-hidden' (known: cross-entropy, hinton-kd, mse-logits)"))
     }
 
     @Test func badComponentSettingsHaveThePluginsKeyPath() throws {

@@ -84,6 +84,12 @@ struct BertStudentTests {
         let empty = try student("{}", teacher: nil)
         try empty.load(from: folder.path)
         #expect(try withoutGradient { try empty.forward(batch, request: [], training: false).logits! }.scalars == a.scalars)
+        // Into the same architecture it restores values in place (a resumed run's optimizer holds the parameters).
+        let held = try #require(made.parameter(named: "encoder.layer.1.output.dense.weight"))
+        let saved = held.value.scalars
+        held.value = .zeros(held.shape)
+        try made.load(from: folder.path)
+        #expect(made.parameter(named: "encoder.layer.1.output.dense.weight") === held && held.value.scalars == saved)
     }
 
     @Test func badShapesAreOneLineErrors() throws {
