@@ -76,6 +76,25 @@ struct DistillStageTests {
         #expect(["negative", "positive"].contains(line["label"] as? String) && (line["logits"] as? [Double])?.count == 2)
     }
 
+    @Test func sweepingWholeLossListsLabelsEachPointByItsLosses() throws {
+        let workspace = try RecipeFixtures.workspace("distill-sweep")
+        let recipe = RecipeFixtures.tinyRecipe(epochs: 1, extraStages: """
+              - distill:
+                  student: {component: bert-student, settings: {layers: 1}}
+                  losses: [{component: cross-entropy}]
+
+            """, sweep: """
+            sweep:
+              stages[4].distill.losses:
+                - [{component: cross-entropy}]
+                - [{component: hinton-kd, settings: {temperature: 2, alpha: 0.5}}]
+
+            """)
+        let points = try BertSlimHost.Recipe(contentsOf: try RecipeFixtures.write(recipe, "sweep.yaml", in: workspace)).points()
+        #expect(points.map(\.label) == ["distill.losses=[{component: cross-entropy}]",
+                                        "distill.losses=[{component: hinton-kd, settings: {temperature: 2, alpha: 0.5}}]"])
+    }
+
     @Test func aBadStudentSettingFailsValidationWithItsKeyPath() throws {
         let workspace = try RecipeFixtures.workspace("distill-bad")
         let recipe = RecipeFixtures.tinyRecipe(epochs: 1, extraStages: """

@@ -169,9 +169,20 @@ public struct Recipe {
                 document.root = .mapping(root)
             }
             let recipe = try Recipe(document: document, baseDirectory: baseDirectory)
-            let values = Dictionary(uniqueKeysWithValues: combination.map { ($0.0, $0.1.string ?? "\($0.1)") })
-            let label = combination.map { "\(Self.shortName($0.0))=\($0.1.string ?? "?")" }.joined(separator: ", ")
+            let values = Dictionary(uniqueKeysWithValues: combination.map { ($0.0, Self.flowText($0.1)) })
+            let label = combination.map { "\(Self.shortName($0.0))=\(Self.flowText($0.1))" }.joined(separator: ", ")
             return Point(label: label, id: "p\(index)", values: values, recipe: recipe)
+        }
+    }
+
+    /// A swept value on one line: a scalar as written, lists and blocks in YAML flow style
+    /// (`[{component: cross-entropy}]`), so that points sweeping whole blocks read apart.
+    static func flowText(_ node: Node) -> String {
+        switch node {
+        case .scalar(let scalar): return scalar.string
+        case .sequence(let items): return "[" + items.map(flowText).joined(separator: ", ") + "]"
+        case .mapping(let pairs): return "{" + pairs.map { "\(flowText($0.key)): \(flowText($0.value))" }.joined(separator: ", ") + "}"
+        case .alias: return "?"
         }
     }
 
