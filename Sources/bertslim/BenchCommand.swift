@@ -141,10 +141,28 @@ struct BenchInfer: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "infer", abstract: "Latency of a forward pass (no gradients) at batch × seq.")
     @OptionGroup var choice: ModelChoice
+    @Option(help: "A second model folder timed in alternation with --model (same batch, same load); prints both and the speed-up.")
+    var versus: String?
     @OptionGroup var options: BenchOptions
 
     func run() throws {
-        try choice.measure("infer", options) { model, batch in try ModelBenchmark.inference(model, batch: batch, runs: options.runs) }
+        guard let versus else {
+            try choice.measure("infer", options) { model, batch in try ModelBenchmark.inference(model, batch: batch, runs: options.runs) }
+            return
+        }
+        let other = try ModelFolder.load(versus)
+        var timings: (Timing, Timing)?
+        try choice.measure("infer", options) { model, batch in
+            timings = try ModelBenchmark.alternatingInference(model, other, batch: batch, runs: options.runs)
+            return timings!.0
+        }
+        if let (_, b) = timings {
+            try BenchResultLine(what: "infer-versus", batch: choice.batch, seq: choice.seq, threads: Threads.count,
+                                parameters: other.parameterCount, timing: b).print(json: options.json)
+            if !options.json {
+                print(String(format: "speed-up of %@ over %@: %.2fx", versus, choice.model ?? "the model", timings!.0.medianMs / b.medianMs))
+            }
+        }
     }
 }
 
