@@ -74,8 +74,11 @@ struct ModelChoice: ParsableArguments {
     var batch: Int = 8
     @Option(help: "Tokens per sequence.")
     var seq: Int = 128
+    @Option(help: "Remove heads 0..<N from every layer first (BertModel.pruneHeads), to time a head-pruned model.")
+    var pruneHeads: Int = 0
 
     func validate() throws {
+        if pruneHeads < 0 { throw ValidationError("--prune-heads must not be negative") }
         guard (model == nil) != (architecture == nil) else { throw ValidationError("give one of --model DIR or --architecture NAME") }
         if let architecture, ModelBenchmark.architectures[architecture] == nil {
             throw ValidationError("unknown architecture '\(architecture)' (known: \(ModelBenchmark.architectures.keys.sorted().joined(separator: ", ")))")
@@ -84,11 +87,19 @@ struct ModelChoice: ParsableArguments {
     }
 
     func load() throws -> BertModel {
-        if let model { return try BertModel.load(directory: model) }
-        guard let architecture, let config = ModelBenchmark.architectures[architecture] else {
-            throw ValidationError("give one of --model DIR or --architecture NAME")
+        let loaded: BertModel
+        if let model {
+            loaded = try BertModel.load(directory: model)
+        } else {
+            guard let architecture, let config = ModelBenchmark.architectures[architecture] else {
+                throw ValidationError("give one of --model DIR or --architecture NAME")
+            }
+            loaded = BertModel(config: config, seed: 1)
         }
-        return BertModel(config: config, seed: 1)
+        if pruneHeads > 0 {
+            try loaded.pruneHeads(Dictionary(uniqueKeysWithValues: (0..<loaded.layers.count).map { ($0, Array(0..<pruneHeads)) }))
+        }
+        return loaded
     }
 
     /// Loads the model, makes a random batch, times `body` on it and prints the result line.
