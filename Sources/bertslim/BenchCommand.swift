@@ -86,10 +86,10 @@ struct ModelChoice: ParsableArguments {
         if batch < 1 || seq < 2 { throw ValidationError("--batch must be ≥ 1 and --seq ≥ 2") }
     }
 
-    func load() throws -> BertModel {
-        let loaded: BertModel
+    func load() throws -> any Model {
+        let loaded: any Model
         if let model {
-            loaded = try BertModel.load(directory: model)
+            loaded = try ModelFolder.load(model)
         } else {
             guard let architecture, let config = ModelBenchmark.architectures[architecture] else {
                 throw ValidationError("give one of --model DIR or --architecture NAME")
@@ -97,16 +97,19 @@ struct ModelChoice: ParsableArguments {
             loaded = BertModel(config: config, seed: 1)
         }
         if pruneHeads > 0 {
-            try loaded.pruneHeads(Dictionary(uniqueKeysWithValues: (0..<loaded.layers.count).map { ($0, Array(0..<pruneHeads)) }))
+            guard let prunable = loaded as? any HeadPrunable else {
+                throw ValidationError("--prune-heads: \(type(of: loaded)) has no attention heads to remove")
+            }
+            try prunable.pruneHeads(Dictionary(uniqueKeysWithValues: prunable.remainingHeads.indices.map { ($0, Array(0..<pruneHeads)) }))
         }
         return loaded
     }
 
     /// Loads the model, makes a random batch, times `body` on it and prints the result line.
-    func measure(_ what: String, _ options: BenchOptions, _ body: (BertModel, Batch) throws -> Timing) throws {
+    func measure(_ what: String, _ options: BenchOptions, _ body: (any Model, Batch) throws -> Timing) throws {
         options.apply()
         let model = try load()
-        let input = ModelBenchmark.randomBatch(config: model.config, batch: batch, length: seq)
+        let input = ModelBenchmark.randomBatch(vocabularySize: (model as? BertModel)?.config.vocabSize ?? 30522, batch: batch, length: seq)
         try BenchResultLine(what: what, batch: batch, seq: seq, threads: Threads.count,
                             parameters: model.parameterCount, timing: try body(model, input)).print(json: options.json)
     }
@@ -151,7 +154,7 @@ struct BenchInfer: ParsableCommand {
     @OptionGroup var options: BenchOptions
 
     func run() throws {
-        try choice.measure("infer", options) { model, batch in ModelBenchmark.inference(model, batch: batch, runs: options.runs) }
+        try choice.measure("infer", options) { model, batch in try ModelBenchmark.inference(model, batch: batch, runs: options.runs) }
     }
 }
 
@@ -162,6 +165,9 @@ struct BenchTrain: ParsableCommand {
     @OptionGroup var options: BenchOptions
 
     func run() throws {
-        try choice.measure("train", options) { model, batch in try ModelBenchmark.trainingStep(model, batch: batch, runs: options.runs) }
+        try choice.measure("train", options) { model, batch in
+            guard let bert = model as? BertModel else { throw ValidationError("bench train times BERT models; \(choice.model ?? "") is not one") }
+            return try ModelBenchmark.trainingStep(bert, batch: batch, runs: options.runs)
+        }
     }
 }

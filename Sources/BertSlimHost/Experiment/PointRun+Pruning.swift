@@ -63,9 +63,9 @@ extension PointRun {
         return made
     }
 
-    /// Loads a saved model folder.
+    /// Loads a saved model folder (a BERT folder, or one a plugin's Student reads).
     func loadModel(at directory: String) throws -> any Model {
-        try BertModel.load(directory: directory)
+        try ModelFolder.load(directory, host: experiment.host)
     }
 
     /// The history entry for `model` after `step`.
