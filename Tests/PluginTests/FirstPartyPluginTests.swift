@@ -130,8 +130,9 @@ struct FirstPartyPluginTests {
         let build = TestEnvironment.buildDirectory.path
         let result = try runCommand(TestEnvironment.bertslim, ["plugins", "list", "--no-default-paths", "--plugin-path", build])
         #expect(result.output == """
-            ID                         VERSION  COMPONENTS                           FILE
-            org.bertslim.basic-losses  1.0.0    loss:mse-logits, loss:cross-entropy  \(build)/libBasicLosses.so
+            ID                          VERSION  COMPONENTS                           FILE
+            org.bertslim.basic-losses   1.0.0    loss:mse-logits, loss:cross-entropy  \(build)/libBasicLosses.so
+            org.bertslim.sixteen-heads  1.0.0    pruner:sixteen-heads                 \(build)/libSixteenHeads.so
 
             """)
         #expect(result.errors.isEmpty)
@@ -173,7 +174,7 @@ struct PluginHostAPITests {
     @Test func componentsAreListedByRoleWithoutBeingMade() throws {
         let host = firstPartyHost()
         #expect(host.components(of: .loss).map(\.name) == ["cross-entropy", "mse-logits"])
-        #expect(host.components(of: .pruner).isEmpty)
+        #expect(host.components(of: .pruner).map(\.name) == ["sixteen-heads"])
         #expect(try host.factory(.loss, "cross-entropy").settings.map(\.key) == ["label_smoothing"])
     }
 
@@ -181,7 +182,7 @@ struct PluginHostAPITests {
         let host = firstPartyHost()
         #expect {
             _ = try host.make("mse-logits", as: (any Pruner).self)
-        } throws: { String(describing: $0) == "no pruner named \"mse-logits\" (known: none)" }
+        } throws: { String(describing: $0) == "no pruner named \"mse-logits\" (known: sixteen-heads)" }
         #expect {
             _ = try host.make("mse-logits", as: String.self)
         } throws: { String(describing: $0) == "String is not a component role (Teacher, Student, Loss, Quantizer or Pruner)" }
