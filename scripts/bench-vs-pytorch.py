@@ -24,7 +24,7 @@ import torch
 import torch.nn.functional as F
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
-BERTSLIM = ROOT / ".build/release/bertslim"
+BERTSLIM = ROOT / ".build/release/bertslim"  # --bertslim overrides
 
 
 def timed(fn, runs, warmup=3):
@@ -209,7 +209,11 @@ def main():
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--runs", type=int, default=15)
     parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--bertslim", help="the bertslim executable (default: .build/release/bertslim)")
     args = parser.parse_args()
+    if args.bertslim:
+        global BERTSLIM
+        BERTSLIM = pathlib.Path(args.bertslim).resolve()
     if args.child:
         return child(args)
     if not BERTSLIM.exists():

@@ -18,7 +18,7 @@ struct SixteenHeadsPruner: Pruner {
         var normalizeGlobally = true
         var minHeadsPerLayer = 1
         static var keys: [SettingKey<Settings>] { [
-            SettingKey("loss", \.loss, "what the gate gradient is taken of: cross-entropy (labels) or distillation (the stage's teacher)"),
+            SettingKey("loss", \.loss, "what the gate gradient is taken of: cross-entropy (labels) or distillation (against the stage's teacher: a prune stage's unpruned input model)"),
             SettingKey("temperature", \.temperature, "softmax temperature T of the distillation loss",
                        valid: { $0 > 0 && $0.isFinite ? nil : "\($0) must be positive" }),
             SettingKey("normalize_by_layer", \.normalizeByLayer, "divide each layer's scores by their L2 norm"),
