@@ -136,3 +136,27 @@ extension HTMLReport {
         return html + "</table>\n"
     }
 }
+
+extension MarkdownReport {
+    /// Each prune stage's steps as a table.
+    func pruningLines() -> [String] {
+        var lines: [String] = []
+        for point in results.points {
+            for model in point.models {
+                guard let history = model.pruning else { continue }
+                let tuned = history.steps.contains { $0.finetuned != nil }
+                lines += ["", "## \(point.id) \(model.origin): \(history.split.map { "\($0) accuracy" } ?? "pruning") per step", "",
+                          "| step | heads | removed | parameters | accuracy |" + (tuned ? " after fine-tuning |" : ""),
+                          "|---|---|---|---|---|" + (tuned ? "---|" : "")]
+                for step in history.steps {
+                    lines.append("| \(step.step)\(step.step == history.keptStep ? " (kept)" : "") | \(step.heads.map(String.init) ?? "–") | "
+                        + "\(step.headFraction.map { String(format: "%.1f%%", 100 * $0) } ?? "–") | \(formatCount(step.parameters)) | "
+                        + "\(step.pruned.map { String(format: "%.4f", $0.accuracy) } ?? "–") |"
+                        + (tuned ? " \(step.finetuned.map { String(format: "%.4f", $0.accuracy) } ?? "–") |" : ""))
+                }
+                if let reason = history.stopReason { lines += ["", "Stopped early: \(reason)."] }
+            }
+        }
+        return lines
+    }
+}
