@@ -10,6 +10,7 @@ let pluginNames = [
     "HintonKD",
     "BertStudent",
     "LogisticRegressionStudent",
+    "SixteenHeads",
 ]
 
 let sdk: Target.Dependency = .product(name: "BertSlimSDK", package: "SDK")

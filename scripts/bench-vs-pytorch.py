@@ -4,6 +4,8 @@
     .venv/bin/python scripts/bench-vs-pytorch.py infer    # MiniLM-L6 and bert-base forward, 1x128 8x128 32x64
     .venv/bin/python scripts/bench-vs-pytorch.py train    # one MiniLM fine-tuning step, 32x64, and peak RSS
     .venv/bin/python scripts/bench-vs-pytorch.py distill  # one step of a 3-layer student on cached teacher logits, 32x64
+    .venv/bin/python scripts/bench-vs-pytorch.py prune-heads  # 6 of 12 heads removed in every layer, 8x128:
+                                                              # pruned ÷ unpruned latency on each side
 
 Alternates BertSlim (`bertslim bench ... --json`, release build) and PyTorch for several
 rounds, takes each side's median over rounds, and prints one ratio per op:
@@ -23,7 +25,7 @@ import torch
 import torch.nn.functional as F
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
-BERTSLIM = ROOT / ".build/release/bertslim"
+BERTSLIM = ROOT / ".build/release/bertslim"  # --bertslim overrides
 
 
 def timed(fn, runs, warmup=3):
@@ -98,6 +100,8 @@ def child(args):
     torch.manual_seed(0)
     if args.child == "infer":
         model = torch_model(args.model).eval()
+        if args.prune_heads:
+            model.prune_heads({layer: list(range(args.prune_heads)) for layer in range(model.config.num_hidden_layers)})
         ids, mask = random_batch(30522, args.batch, args.seq)
         with torch.no_grad():
             ms = timed(lambda: model(input_ids=ids, attention_mask=mask), args.runs)
@@ -214,9 +218,39 @@ def compare_models(args):
               f"{c / statistics.median(ours[label]):.2f}x faster")
 
 
+def compare_pruning(args):
+    """Each side's latency with `--prune-heads` heads removed from every layer against the
+    unpruned model, 8x128, alternating BertSlim and PyTorch; prints both speedups."""
+    heads = args.prune_heads or 6
+    rows = []
+    for model in ("minilm-l6", "bert-base"):
+        source = ["--model", str(MODEL)] if model == "minilm-l6" else ["--architecture", model]
+        for pruned in (0, heads):
+            slim = [str(BERTSLIM), "bench", "infer", *source, "--batch", "8", "--seq", "128", "--prune-heads", str(pruned)]
+            theirs = ["--model", model, "--batch", "8", "--seq", "128", "--prune-heads", str(pruned)]
+            rows.append(((model, pruned), slim, theirs))
+    ours, torch_ms = {}, {}
+    for _ in range(args.rounds):
+        for key, slim, theirs in rows:
+            out, _ = run_measured(slim + ["--json", "--runs", str(args.runs), "--threads", str(args.threads)])
+            ours.setdefault(key, []).append(out["median_ms"])
+            out, _ = run_measured([sys.executable, __file__, "infer", "--child", "infer", *theirs,
+                                   "--runs", str(args.runs), "--threads", str(args.threads)])
+            torch_ms.setdefault(key, []).append(out["median_ms"])
+    print(f"torch {torch.__version__}, {args.threads} threads, {args.rounds} alternating rounds, median of {args.runs} runs each; "
+          f"{heads} of 12 heads removed in every layer, 8x128")
+    print(f"{'model':<11}{'BertSlim ms':>12}{'pruned':>9}{'speedup':>9}{'PyTorch ms':>12}{'pruned':>9}{'speedup':>9}"
+          f"{'ours/theirs unpruned':>22}{'pruned':>8}")
+    for model in ("minilm-l6", "bert-base"):
+        a0, a1 = statistics.median(ours[(model, 0)]), statistics.median(ours[(model, heads)])
+        b0, b1 = statistics.median(torch_ms[(model, 0)]), statistics.median(torch_ms[(model, heads)])
+        print(f"{model:<11}{a0:12.1f}{a1:9.1f}{a0 / a1:8.2f}x{b0:12.1f}{b1:9.1f}{b0 / b1:8.2f}x{a0 / b0:22.2f}{a1 / b1:8.2f}")
+
+
 def main():
     parser = argparse.ArgumentParser()
-    parser.add_argument("what", choices=["ops", "infer", "train", "distill"])
+    parser.add_argument("what", choices=["ops", "infer", "train", "distill", "prune-heads"])
+    parser.add_argument("--prune-heads", type=int, default=0, help="heads removed from every layer (prune-heads: default 6)")
     parser.add_argument("--child", choices=["infer", "train", "distill"], help=argparse.SUPPRESS)
     parser.add_argument("--model", default="minilm-l6", help=argparse.SUPPRESS)
     parser.add_argument("--batch", type=int, default=8, help=argparse.SUPPRESS)
@@ -224,12 +258,18 @@ def main():
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--runs", type=int, default=15)
     parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--bertslim", help="the bertslim executable (default: .build/release/bertslim)")
     args = parser.parse_args()
+    if args.bertslim:
+        global BERTSLIM
+        BERTSLIM = pathlib.Path(args.bertslim).resolve()
     if args.child:
         return child(args)
     if not BERTSLIM.exists():
         raise SystemExit(f"{BERTSLIM} is missing: run `swift build -c release` first")
     torch.set_num_threads(args.threads)
+    if args.what == "prune-heads":
+        return compare_pruning(args)
     if args.what != "ops":
         return compare_models(args)
 

@@ -4,7 +4,8 @@
 
 Runs `bertslim predict --json` and transformers' BertForSequenceClassification on the same
 sentences (MR test, plus pairs) and prints the largest logit difference; exits 1 above the
-tolerance. Works for pruned exports too (transformers applies `pruned_heads` from config.json).
+tolerance. Works for head-pruned exports too: transformers applies `pruned_heads` from
+config.json while loading; the script prints the layout it applied and fails if it differs.
 """
 import argparse
 import json
@@ -37,6 +38,19 @@ def main():
 
     torch.set_num_threads(2)
     model = BertForSequenceClassification.from_pretrained(args.model, attn_implementation="eager").eval()
+    pruned = json.loads((pathlib.Path(args.model) / "config.json").read_text()).get("pruned_heads", {})
+    if pruned:
+        # transformers applied config.pruned_heads while loading: the layers must have the shapes BertSlim saved
+        layers = model.bert.encoder.layer
+        seen = {i: sorted(l.attention.pruned_heads) for i, l in enumerate(layers) if l.attention.pruned_heads}
+        heads = [l.attention.self.num_attention_heads for l in layers]
+        expected = {int(k): sorted(v) for k, v in pruned.items() if v}
+        print(f"pruned heads as transformers applied them: {seen}; heads per layer {heads} "
+              f"({sum(heads)} of {len(layers) * model.config.num_attention_heads}); "
+              f"{sum(p.numel() for p in model.parameters())} parameters")
+        if seen != expected:
+            print(f"transformers pruned {seen}, config.json says {expected}")
+            sys.exit(1)
     tok = BertTokenizer.from_pretrained(args.model)
     worst = 0.0
     with torch.no_grad():

@@ -74,8 +74,11 @@ struct ModelChoice: ParsableArguments {
     var batch: Int = 8
     @Option(help: "Tokens per sequence.")
     var seq: Int = 128
+    @Option(help: "Remove heads 0..<N from every layer first (BertModel.pruneHeads), to time a head-pruned model.")
+    var pruneHeads: Int = 0
 
     func validate() throws {
+        if pruneHeads < 0 { throw ValidationError("--prune-heads must not be negative") }
         guard (model == nil) != (architecture == nil) else { throw ValidationError("give one of --model DIR or --architecture NAME") }
         if let architecture, ModelBenchmark.architectures[architecture] == nil {
             throw ValidationError("unknown architecture '\(architecture)' (known: \(ModelBenchmark.architectures.keys.sorted().joined(separator: ", ")))")
@@ -84,11 +87,22 @@ struct ModelChoice: ParsableArguments {
     }
 
     func load() throws -> any Model {
-        if let model { return try ModelFolder.load(model) }
-        guard let architecture, let config = ModelBenchmark.architectures[architecture] else {
-            throw ValidationError("give one of --model DIR or --architecture NAME")
+        let loaded: any Model
+        if let model {
+            loaded = try ModelFolder.load(model)
+        } else {
+            guard let architecture, let config = ModelBenchmark.architectures[architecture] else {
+                throw ValidationError("give one of --model DIR or --architecture NAME")
+            }
+            loaded = BertModel(config: config, seed: 1)
         }
-        return BertModel(config: config, seed: 1)
+        if pruneHeads > 0 {
+            guard let prunable = loaded as? any HeadPrunable else {
+                throw ValidationError("--prune-heads: \(type(of: loaded)) has no attention heads to remove")
+            }
+            try prunable.pruneHeads(Dictionary(uniqueKeysWithValues: prunable.remainingHeads.indices.map { ($0, Array(0..<pruneHeads)) }))
+        }
+        return loaded
     }
 
     /// Loads the model, makes a random batch, times `body` on it and prints the result line.

@@ -135,6 +135,7 @@ struct FirstPartyPluginTests {
             org.bertslim.bert-student         1.0.0    student:bert-student                 \(build)/libBertStudent.so
             org.bertslim.hinton-kd            1.0.0    loss:hinton-kd                       \(build)/libHintonKD.so
             org.bertslim.logistic-regression  1.0.0    student:logistic-regression          \(build)/libLogisticRegressionStudent.so
+            org.bertslim.sixteen-heads        1.0.0    pruner:sixteen-heads                 \(build)/libSixteenHeads.so
 
             """)
         #expect(result.errors.isEmpty)
@@ -177,7 +178,7 @@ struct PluginHostAPITests {
         let host = firstPartyHost()
         #expect(host.components(of: .loss).map(\.name) == ["cross-entropy", "hinton-kd", "mse-logits"])
         #expect(host.components(of: .student).map(\.name) == ["bert-student", "logistic-regression"])
-        #expect(host.components(of: .pruner).isEmpty)
+        #expect(host.components(of: .pruner).map(\.name) == ["sixteen-heads"])
         #expect(try host.factory(.loss, "cross-entropy").settings.map(\.key) == ["label_smoothing"])
     }
 
@@ -185,7 +186,7 @@ struct PluginHostAPITests {
         let host = firstPartyHost()
         #expect {
             _ = try host.make("mse-logits", as: (any Pruner).self)
-        } throws: { String(describing: $0) == "no pruner named \"mse-logits\" (known: none)" }
+        } throws: { String(describing: $0) == "no pruner named \"mse-logits\" (known: sixteen-heads)" }
         #expect {
             _ = try host.make("mse-logits", as: String.self)
         } throws: { String(describing: $0) == "String is not a component role (Teacher, Student, Loss, Quantizer or Pruner)" }

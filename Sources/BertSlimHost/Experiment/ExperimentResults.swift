@@ -38,6 +38,8 @@ public struct ModelResult: Codable, Sendable {
     public var losses: [Float] = []
     /// Dev metrics after each training epoch.
     public var epochs: [ClassificationMetrics] = []
+    /// For a prune stage's model: what each step removed and measured.
+    public var pruning: PruningHistory?
 
     /// The evaluation the report shows: test when there is one, else dev.
     public var headline: (split: String, metrics: ClassificationMetrics)? {

@@ -135,19 +135,7 @@ final class PointRun {
             // plain BERT folder continues as a BertModel (what pruners and quantizers work on).
             model = nil
         case .prune(let prune):
-            let model = try currentModel()
-            var context = componentContext(data)
-            context.selection = prune.select
-            guard let pruner = try recipe.makeComponent(prune.pruner, kind: .pruner, path: origin + ".pruner", host: experiment.host,
-                                                        context: context) as? any Pruner else {
-                throw ExperimentError.stageFailed(point: point.id, stage: index, type: stage.type, reason: "\(prune.pruner.component) is not a Pruner")
-            }
-            let batches = try calibration(prune.calibrationBatches, data)
-            for step in 1...prune.steps {
-                let scores = try pruner.score(model, batches: batches)
-                _ = try pruner.prune(model, scores: scores, target: prune.sparsity.value(at: Double(step) / Double(prune.steps)))
-            }
-            record.model = try madeModel(model, origin: origin, folder: folder)
+            record.model = try self.prune(prune, index: index, folder: folder, data: data)
         case .quantize(let quantize):
             let model = try currentModel()
             var context = componentContext(data)

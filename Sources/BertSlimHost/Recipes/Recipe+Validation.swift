@@ -54,6 +54,10 @@ extension Recipe {
                 var selected = context
                 selected.selection = prune.select
                 _ = try makeComponent(prune.pruner, kind: .pruner, path: path + ".pruner", host: host, context: selected)
+                if let split = prune.evaluate, data.file(split) == nil {
+                    throw RecipeError.invalidValue(path: path + ".evaluate", reason: "the data has no \(split.rawValue) file (set data.\(split.rawValue))",
+                                                   at: document.location(of: path + ".evaluate") ?? document.location(of: path))
+                }
             case .quantize(let quantize):
                 try rejectKeys(["model", "weight"], at: path + ".quantizer", known: ["component", "settings"])
                 var selected = context

@@ -67,12 +67,21 @@ public struct DistillStage: ComponentSettings, Equatable {
 }
 
 /// `prune:` — scores and removes structure with a pruner, reaching `sparsity` over `steps`.
+/// With `evaluate:` it scores a split before the first and after every step and stops early
+/// (keeping the last model that met it) when the accuracy falls below `stop_below` × the
+/// unpruned model's; with `finetune:` it trains after every step.
 public struct PruneStage: ComponentSettings, Equatable {
     public var pruner = ComponentReference()
     public var select = ParameterSelector()
     public var sparsity = Schedule.constant(0.5)
     public var steps = 1
     public var calibrationBatches = 8
+    /// Split scored before pruning and after every step (nil: none, and no early stop).
+    public var evaluate: DataSplit?
+    /// Stop when the accuracy falls below this fraction of the unpruned model's.
+    public var stopBelow = 0.9
+    /// Training after every pruning step (nil: none).
+    public var finetune: TrainingBlock?
     public init() {}
     public static var keys: [SettingKey<PruneStage>] { [
         SettingKey("pruner", \.pruner, "{component: name, settings: {…}}"),
@@ -82,6 +91,10 @@ public struct PruneStage: ComponentSettings, Equatable {
         SettingKey("steps", \.steps, "pruning steps (the schedule is read at each)", valid: { $0 >= 1 ? nil : "\($0) must be at least 1" }),
         SettingKey("calibration_batches", \.calibrationBatches, "training batches the pruner scores with",
                    valid: { $0 >= 0 ? nil : "\($0) must not be negative" }),
+        SettingKey("evaluate", \.evaluate, "split scored before pruning and after every step (train, dev or test)"),
+        SettingKey("stop_below", \.stopBelow, "with evaluate: stop when accuracy < this × the unpruned model's (0: never)",
+                   valid: { (0...1).contains($0) ? nil : "\($0) is not in 0...1" }),
+        SettingKey("finetune", \.finetune, "training after every step: {epochs, batch_size, learning_rate, …} as in finetune"),
     ] }
 }
 

@@ -17,7 +17,7 @@ public struct HTMLReport {
         body{font-family:system-ui,-apple-system,"Segoe UI",sans-serif;margin:2em;color:#222;max-width:1100px}
         table{border-collapse:collapse;margin:1em 0;font-size:14px}th,td{border:1px solid #ccc;padding:4px 8px;text-align:right}
         th{background:#f2f2f2}td:nth-child(-n+3){text-align:left}.charts{display:flex;flex-wrap:wrap;gap:1.5em}
-        figure{margin:0}figcaption{font-size:13px;color:#555;text-align:center}svg text{font-size:11px;fill:#333}
+        figure{margin:0}figcaption{font-size:13px;color:#555;text-align:center;max-width:480px}svg text{font-size:11px;fill:#333}
         </style></head><body>
         <h1>\(escape(results.recipe))</h1>
         <p>Seed \(results.seed). Accuracy and F1 on the test split when the recipe evaluates it, else dev.</p>
@@ -33,19 +33,20 @@ public struct HTMLReport {
         let curves = rows.filter { !$0.model.losses.isEmpty }
         html += figure("Training loss per step", lossCurves(curves))
         html += "</div>\n"
+        html += pruningSection()
         let exports = results.points.flatMap(\.exports)
         if !exports.isEmpty { html += "<p>Exported: " + exports.map { "<code>\(escape($0))</code>" }.joined(separator: ", ") + "</p>\n" }
         return html + "</body></html>\n"
     }
 
-    private func figure(_ caption: String, _ svg: String) -> String {
+    func figure(_ caption: String, _ svg: String) -> String {
         "<figure>\(svg)<figcaption>\(escape(caption))</figcaption></figure>\n"
     }
 
-    private let width = 480.0, height = 300.0, margin = 48.0
+    let width = 480.0, height = 300.0, margin = 48.0
 
     /// Axes with ticks; returns the SVG prefix and a function mapping data to pixels.
-    private func axes(x: ClosedRange<Double>, y: ClosedRange<Double>, xLabel: String, yLabel: String) -> (String, (Double, Double) -> (Double, Double)) {
+    func axes(x: ClosedRange<Double>, y: ClosedRange<Double>, xLabel: String, yLabel: String) -> (String, (Double, Double) -> (Double, Double)) {
         let xr = x.upperBound - x.lowerBound == 0 ? (x.lowerBound - 1)...(x.upperBound + 1) : x
         let yr = y.upperBound - y.lowerBound == 0 ? (y.lowerBound - 0.05)...(y.upperBound + 0.05) : y
         let map = { (a: Double, b: Double) -> (Double, Double) in
@@ -106,7 +107,7 @@ public struct HTMLReport {
         return svg + legend(names) + "</svg>"
     }
 
-    private func legend(_ names: [String]) -> String {
+    func legend(_ names: [String]) -> String {
         guard names.count > 1 || names.first != "p0" else { return "" }
         return names.enumerated().map { i, name in
             let y = margin / 2 + Double(i) * 14
@@ -115,13 +116,13 @@ public struct HTMLReport {
         }.joined()
     }
 
-    private func empty(_ text: String) -> String {
+    func empty(_ text: String) -> String {
         "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"\(Int(width))\" height=\"\(Int(height))\"><rect width=\"100%\" height=\"100%\" fill=\"#fafafa\" stroke=\"#ddd\"/><text x=\"\(f(width / 2))\" y=\"\(f(height / 2))\" text-anchor=\"middle\">\(escape(text))</text></svg>"
     }
 
-    private func shortOrigin(_ origin: String) -> String { origin.replacingOccurrences(of: "stages", with: "") }
-    private func f(_ v: Double) -> String { String(format: "%.1f", v) }
-    private func tick(_ v: Double) -> String { abs(v) >= 100 ? String(format: "%.0f", v) : abs(v) >= 1 ? String(format: "%.2f", v) : String(format: "%.3f", v) }
+    func shortOrigin(_ origin: String) -> String { origin.replacingOccurrences(of: "stages", with: "") }
+    func f(_ v: Double) -> String { String(format: "%.1f", v) }
+    func tick(_ v: Double) -> String { abs(v) >= 100 ? String(format: "%.0f", v) : abs(v) >= 1 ? String(format: "%.2f", v) : String(format: "%.3f", v) }
 }
 
 func escape(_ text: String) -> String {

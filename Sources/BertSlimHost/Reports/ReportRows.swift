@@ -44,6 +44,7 @@ public struct MarkdownReport {
                      "| " + ReportRow.headers.joined(separator: " | ") + " |",
                      "|" + String(repeating: "---|", count: ReportRow.headers.count)]
         for row in ReportRow.rows(results) { lines.append("| " + row.cells.joined(separator: " | ") + " |") }
+        lines += pruningLines()
         let exports = results.points.flatMap(\.exports)
         if !exports.isEmpty { lines += ["", "Exported: " + exports.map { "`\($0)`" }.joined(separator: ", ")] }
         return lines.joined(separator: "\n") + "\n"

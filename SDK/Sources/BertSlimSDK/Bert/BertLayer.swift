@@ -6,7 +6,7 @@ public final class BertLayer {
     public let attentionOutput, attentionOutputBias, attentionNormWeight, attentionNormBias: Parameter
     public let intermediate, intermediateBias, output, outputBias, outputNormWeight, outputNormBias: Parameter
     /// Heads this layer has (after pruning).
-    public private(set) var heads: Int
+    public internal(set) var heads: Int
     /// Width of one head.
     public let headSize: Int
     let eps: Float
