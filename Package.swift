@@ -7,6 +7,7 @@ import PackageDescription
 /// `.dynamic` library linking the one libBertSlimSDK.so. Adding a plugin is a folder and a name here.
 let pluginNames = [
     "BasicLosses",
+    "Q8BERT",
 ]
 
 let sdk: Target.Dependency = .product(name: "BertSlimSDK", package: "SDK")

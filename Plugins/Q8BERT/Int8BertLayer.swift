@@ -1,0 +1,59 @@
+import BertSlimSDK
+
+/// One BERT encoder layer with int8 Linear layers (Q8BERT). Query, key and value share
+/// their input, so they run as one GEMM over the stacked `(3·H', H)` weight. Softmax,
+/// LayerNorm and GELU stay in float (Zafrir et al. 2019); the attention products stay in
+/// float too (they have no weights, and at these sizes they are a small share of the time).
+final class Int8BertLayer {
+    let queryKeyValue, attentionOutput, intermediate, output: QuantizedDense
+    let attentionNormWeight, attentionNormBias, outputNormWeight, outputNormBias: Tensor
+    let heads, headSize: Int
+    let eps: Float
+
+    init(queryKeyValue: QuantizedDense, attentionOutput: QuantizedDense, intermediate: QuantizedDense,
+         output: QuantizedDense, attentionNorm: (Tensor, Tensor), outputNorm: (Tensor, Tensor),
+         heads: Int, headSize: Int, eps: Float) {
+        self.queryKeyValue = queryKeyValue
+        self.attentionOutput = attentionOutput
+        self.intermediate = intermediate
+        self.output = output
+        (attentionNormWeight, attentionNormBias) = attentionNorm
+        (outputNormWeight, outputNormBias) = outputNorm
+        self.heads = heads
+        self.headSize = headSize
+        self.eps = eps
+    }
+
+    /// - Parameters:
+    ///   - x: `(B, T, H)` float input (the residual).
+    ///   - xq: `x` in int8 at this layer's input scale.
+    ///   - mask: additive padding mask `(B, T)`.
+    ///   - nextScale: the scale of the next int8 consumer of the output (nil: none, or dynamic).
+    /// - Returns: the output in float and, with `nextScale`, in int8.
+    func forward(_ x: Tensor, _ xq: Int8Tensor, mask: Tensor, nextScale: Float?) -> (Tensor, Int8Tensor?) {
+        let (b, t) = (x.shape[0], x.shape[1])
+        let inner = heads * headSize
+        // (B, T, 3, heads, d) → (3, B, heads, T, d): one copy gives contiguous q, k and v.
+        let qkv = queryKeyValue(xq).reshaped([b, t, 3, heads, headSize]).permuted([2, 0, 3, 1, 4])
+        let perPart = b * heads * t * headSize
+        let flat = qkv.reshaped([3 * perPart])
+        let q = flat.slice(axis: 0, range: 0..<perPart).reshaped([b, heads, t, headSize])
+        let k = flat.slice(axis: 0, range: perPart..<(2 * perPart)).reshaped([b, heads, t, headSize])
+        let v = flat.slice(axis: 0, range: (2 * perPart)..<(3 * perPart)).reshaped([b, heads, t, headSize])
+        let scores = matmul(q, k, transposeB: true, alpha: 1 / Float(headSize).squareRoot())
+        let probabilities = softmax(scores, additiveMask: mask)
+        let context = mergeHeads(matmul(probabilities, v)).reshaped([b, t, inner])
+        let projected = attentionOutput(context)
+        let (attended, attendedQ) = layerNormQuantized(projected, residual: x, gamma: attentionNormWeight, beta: attentionNormBias,
+                                                       eps: eps, scale: intermediate.inputScale)
+        let hidden: Tensor
+        if let innerScale = output.inputScale, let attendedQ {
+            // Static: GELU and the requantization for the output GEMM run inside the intermediate GEMM.
+            hidden = output(intermediate.linear.quantized(attendedQ, gelu: true, outputScale: innerScale))
+        } else {
+            let activated = intermediate(attendedQ ?? intermediate.quantizeInput(attended), gelu: true)
+            hidden = output(activated)
+        }
+        return layerNormQuantized(hidden, residual: attended, gamma: outputNormWeight, beta: outputNormBias, eps: eps, scale: nextScale)
+    }
+}
