@@ -83,8 +83,8 @@ struct ModelChoice: ParsableArguments {
         if batch < 1 || seq < 2 { throw ValidationError("--batch must be ≥ 1 and --seq ≥ 2") }
     }
 
-    func load() throws -> BertModel {
-        if let model { return try BertModel.load(directory: model) }
+    func load() throws -> any Model {
+        if let model { return try ModelFolder.load(model) }
         guard let architecture, let config = ModelBenchmark.architectures[architecture] else {
             throw ValidationError("give one of --model DIR or --architecture NAME")
         }
@@ -92,10 +92,10 @@ struct ModelChoice: ParsableArguments {
     }
 
     /// Loads the model, makes a random batch, times `body` on it and prints the result line.
-    func measure(_ what: String, _ options: BenchOptions, _ body: (BertModel, Batch) throws -> Timing) throws {
+    func measure(_ what: String, _ options: BenchOptions, _ body: (any Model, Batch) throws -> Timing) throws {
         options.apply()
         let model = try load()
-        let input = ModelBenchmark.randomBatch(config: model.config, batch: batch, length: seq)
+        let input = ModelBenchmark.randomBatch(vocabularySize: (model as? BertModel)?.config.vocabSize ?? 30522, batch: batch, length: seq)
         try BenchResultLine(what: what, batch: batch, seq: seq, threads: Threads.count,
                             parameters: model.parameterCount, timing: try body(model, input)).print(json: options.json)
     }
@@ -140,7 +140,7 @@ struct BenchInfer: ParsableCommand {
     @OptionGroup var options: BenchOptions
 
     func run() throws {
-        try choice.measure("infer", options) { model, batch in ModelBenchmark.inference(model, batch: batch, runs: options.runs) }
+        try choice.measure("infer", options) { model, batch in try ModelBenchmark.inference(model, batch: batch, runs: options.runs) }
     }
 }
 
@@ -151,6 +151,9 @@ struct BenchTrain: ParsableCommand {
     @OptionGroup var options: BenchOptions
 
     func run() throws {
-        try choice.measure("train", options) { model, batch in try ModelBenchmark.trainingStep(model, batch: batch, runs: options.runs) }
+        try choice.measure("train", options) { model, batch in
+            guard let bert = model as? BertModel else { throw ValidationError("bench train times BERT models; \(choice.model ?? "") is not one") }
+            return try ModelBenchmark.trainingStep(bert, batch: batch, runs: options.runs)
+        }
     }
 }

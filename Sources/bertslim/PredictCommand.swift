@@ -36,20 +36,20 @@ struct Predict: ParsableCommand {
     func run() throws {
         if let threads { Threads.count = threads }
         let directory = URL(fileURLWithPath: model)
-        let bert = try BertModel.load(directory: model)
+        let network = try ModelFolder.load(model)
         let tokenizer = try WordPieceTokenizer(directory: model)
         let inputs = try readInputs()
-        let hasHead = bert.classifierWeight != nil
-        let wantHidden = hiddenStates || !hasHead
-        if !hasHead {
+        let labels = network.labels
+        let wantHidden = hiddenStates || labels.isEmpty
+        if labels.isEmpty {
             FileHandle.standardError.write(Data("\(model): no classification head; printing hidden states only\n".utf8))
         }
-        let maxLength = min(self.maxLength, bert.config.maxPositionEmbeddings)
+        let maxLength = min(self.maxLength, (network as? BertModel)?.config.maxPositionEmbeddings ?? self.maxLength)
         for start in stride(from: 0, to: inputs.count, by: 32) {
             let chunk = inputs[start..<min(start + 32, inputs.count)]
             let encodings = chunk.map { tokenizer.encode($0.text, pair: $0.pair, maxLength: maxLength) }
-            let batch = Batch(padding: encodings, padID: tokenizer.paddingID)
-            let out = withoutGradient { bert.forward(batch, request: wantHidden ? [.hiddenStates] : []) }
+            let batch = Batch(padding: encodings, padID: tokenizer.paddingID, texts: chunk.map(\.text))
+            let out = try withoutGradient { try network.forward(batch, request: wantHidden ? [.hiddenStates] : [], training: false) }
             for (row, encoding) in encodings.enumerated() {
                 let logits = out.logits.map { Array($0.scalars[(row * $0.shape[1])..<((row + 1) * $0.shape[1])]) }
                 let best = logits.map { l in l.indices.max { l[$0] < l[$1] }! }
@@ -59,7 +59,7 @@ struct Predict: ParsableCommand {
                         return Array(h.scalars[base..<(base + width)])
                     }
                 } : nil
-                try emit(label: best.map { bert.config.labels[$0] }, logits: logits, truncated: encoding.truncatedCount,
+                try emit(label: best.map { labels.indices.contains($0) ? labels[$0] : String($0) }, logits: logits, truncated: encoding.truncatedCount,
                          hidden: hidden)
             }
         }

@@ -12,11 +12,14 @@ public enum ModelBenchmark {
                                 numAttentionHeads: 12, intermediateSize: 1536),
     ]
 
-    /// A batch of `batch` × `length` random token ids (no padding), the same for every run.
-    public static func randomBatch(config: BertConfig, batch: Int, length: Int, labels: Int = 2) -> Batch {
+    /// A batch of `batch` × `length` random token ids (no padding; `classifierID` first, then
+    /// ids past the first 1000 — BERT's special and unused ones — when the vocabulary has
+    /// them), the same for every run.
+    public static func randomBatch(vocabularySize: Int, classifierID: Int32 = 101, batch: Int, length: Int, labels: Int = 2) -> Batch {
         var g = SeededGenerator(seed: 7)
+        let first = vocabularySize > 2000 ? 1000 : 0
         let ids = (0..<(batch * length)).map { i -> Int32 in
-            i % length == 0 ? 101 : Int32(1000 + Int(g.next() % UInt64(max(config.vocabSize - 1000, 1))))
+            i % length == 0 ? classifierID : Int32(first + Int(g.next() % UInt64(max(vocabularySize - first, 1))))
         }
         return Batch(inputIDs: IntTensor(shape: [batch, length], scalars: ids),
                      attentionMask: IntTensor(repeating: 1, shape: [batch, length]),
@@ -25,8 +28,15 @@ public enum ModelBenchmark {
     }
 
     /// Median latency of an inference forward pass (no gradients, eval mode).
-    public static func inference(_ model: BertModel, batch: Batch, runs: Int) -> Timing {
-        withoutGradient { measure(warmup: 3, runs: runs) { _ = model.forward(batch) } }
+    public static func inference(_ model: any Model, batch: Batch, warmup: Int = 3, runs: Int) throws -> Timing {
+        var failure: Error?
+        let timing = withoutGradient {
+            measure(warmup: warmup, runs: runs) {
+                do { _ = try model.forward(batch, request: [], training: false) } catch { failure = error }
+            }
+        }
+        if let failure { throw failure }
+        return timing
     }
 
     /// Median time of one training step: forward with dropout, cross-entropy, backward,

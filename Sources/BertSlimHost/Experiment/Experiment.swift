@@ -47,13 +47,7 @@ public final class Experiment {
     public init(recipe: Recipe, host: PluginHost? = nil, options: Options) {
         self.recipe = recipe
         self.options = options
-        if let host {
-            self.host = host
-        } else {
-            let host = PluginHost()
-            host.load()
-            self.host = host
-        }
+        self.host = host ?? PluginHost.loaded()
     }
 
     var out: URL { URL(fileURLWithPath: options.outputDirectory) }

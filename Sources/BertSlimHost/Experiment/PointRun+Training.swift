@@ -73,9 +73,9 @@ extension PointRun {
         context.teacher = ModelTeacher(model: teacher)
         let student: any Model
         if let folder = stage.student.model {
-            let bert = try BertModel.load(directory: recipe.resolve(folder))
-            if bert.classifierWeight == nil { bert.addClassifier(labels: data.labels.names, seed: recipe.seed) }
-            student = bert
+            let loaded = try ModelFolder.load(recipe.resolve(folder), host: experiment.host)
+            if let bert = loaded as? BertModel, bert.classifierWeight == nil { bert.addClassifier(labels: data.labels.names, seed: recipe.seed) }
+            student = loaded
         } else {
             guard let made = try recipe.makeComponent(stage.student, kind: .student, path: path + ".student",
                                                       host: experiment.host, context: context) as? any Student else {
@@ -113,25 +113,10 @@ extension PointRun {
         let previous = Threads.count
         if let threads = stage.threads { Threads.count = threads }
         defer { Threads.count = previous }
-        let vocabulary = data.tokenizer.vocabulary.count
         var latency: [Int: Double] = [:]
         for size in stage.batchSizes {
-            var generator = SeededGenerator(seed: 7)
-            let length = stage.sequenceLength
-            let ids = (0..<(size * length)).map { i -> Int32 in
-                i % length == 0 ? data.tokenizer.classifierID : Int32(generator.next() % UInt64(max(vocabulary, 1)))
-            }
-            let batch = Batch(inputIDs: IntTensor(shape: [size, length], scalars: ids),
-                              attentionMask: IntTensor(repeating: 1, shape: [size, length]),
-                              tokenTypeIDs: IntTensor(repeating: 0, shape: [size, length]))
-            _ = try withoutGradient { try model.forward(batch, request: [], training: false) }
-            var failure: Error?
-            let timing = withoutGradient {
-                measure(warmup: stage.warmup, runs: stage.runs) {
-                    do { _ = try model.forward(batch, request: [], training: false) } catch { failure = error }
-                }
-            }
-            if let failure { throw failure }
+            let batch = ModelBenchmark.randomBatch(vocabularySize: data.tokenizer.vocabulary.count, classifierID: data.tokenizer.classifierID, batch: size, length: stage.sequenceLength)
+            let timing = try ModelBenchmark.inference(model, batch: batch, warmup: stage.warmup, runs: stage.runs)
             latency[size] = timing.medianMs
         }
         return (latency, Threads.count)

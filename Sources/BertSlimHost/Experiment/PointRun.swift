@@ -90,19 +90,14 @@ final class PointRun {
     /// The current model, loading it from its folder when a reused stage left it on disk.
     func currentModel() throws -> any Model {
         if let model { return model }
-        let loaded = try BertModel.load(directory: modelDirectory)
+        let loaded = try ModelFolder.load(modelDirectory, host: experiment.host)
         model = loaded
         return loaded
     }
 
     /// Saves `model` as a model folder (Hugging Face layout with the tokenizer for BERT).
     func save(_ model: any Model, to folder: String) throws {
-        try? FileManager.default.removeItem(atPath: folder)
-        if let bert = model as? BertModel {
-            try bert.save(to: folder, tokenizerDirectory: tokenizerDirectory)
-        } else {
-            try model.save(to: folder)
-        }
+        try ModelFolder.save(model, to: folder, tokenizerDirectory: tokenizerDirectory)
     }
 
     /// The model result for a model a stage just made, saved into `folder/model`.

@@ -48,13 +48,6 @@ extension BertModel {
         try SafetensorsFile.write(tensors: exportedTensors(), metadata: ["format": "pt"],
                                   to: folder.appendingPathComponent("model.safetensors").path)
         try config.write(to: folder.appendingPathComponent("config.json").path)
-        guard let tokenizerDirectory else { return }
-        for name in ["vocab.txt", "tokenizer_config.json", "special_tokens_map.json"] {
-            let source = URL(fileURLWithPath: tokenizerDirectory).appendingPathComponent(name)
-            guard FileManager.default.fileExists(atPath: source.path) else { continue }
-            let target = folder.appendingPathComponent(name)
-            if source.standardizedFileURL == target.standardizedFileURL { continue }
-            try Data(contentsOf: source).write(to: target, options: .atomic)
-        }
+        if let tokenizerDirectory { try WordPieceTokenizer.copyFiles(from: tokenizerDirectory, to: directory) }
     }
 }

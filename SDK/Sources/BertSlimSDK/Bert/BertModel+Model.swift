@@ -2,6 +2,9 @@ internal import Foundation
 
 /// BERT as the SDK's `Model`: what teachers, students, pruners and quantizers handle.
 extension BertModel: Model {
+    /// The class names of the classification head (from `config.json`'s `id2label`).
+    public var labels: [String] { classifierWeight == nil ? [] : config.labels }
+
     public func forward(_ batch: Batch, request: OutputRequest, training: Bool) throws -> ModelOutput {
         forward(batch, request: request, headGates: nil, training: training)
     }

@@ -28,9 +28,15 @@ public protocol Model: AnyObject {
     /// Replaces the weights with those saved by ``save(to:)`` in `directory`.
     /// - Throws: when the files are missing or do not match the model's shapes.
     func load(from directory: String) throws
+
+    /// Class names in logit order; empty for a model without a classification head.
+    var labels: [String] { get }
 }
 
 extension Model {
+    /// No classification head.
+    public var labels: [String] { [] }
+
     /// Number of trainable values, summed over ``namedParameters``.
     public var parameterCount: Int { namedParameters.reduce(0) { $0 + $1.parameter.value.count } }
 

@@ -1,0 +1,84 @@
+import BertSlimSDK
+import Foundation
+
+/// Model folders as the host reads and writes them.
+///
+/// A Hugging Face BERT folder (`config.json` + `model.safetensors`) loads as ``BertModel``.
+/// A folder a plugin's model wrote names that model's Student component in its `config.json`:
+/// `"bertslim_component": "logistic-regression"`. The host makes that component with empty
+/// settings and calls `load(from:)`, which rebuilds the architecture from the folder — so a
+/// plugin's model reloads wherever the plugin is on the search path.
+public enum ModelFolder {
+    /// The `config.json` key naming the Student component that reads a plugin-made folder.
+    public static let componentKey = "bertslim_component"
+
+    /// Loads the model in `directory`.
+    /// - Parameter host: the plugins that may provide the folder's component (loaded on
+    ///   first need when nil).
+    /// - Throws: ``ModelFolderError`` for a folder the host cannot read, or the model's
+    ///   own error naming the file.
+    public static func load(_ directory: String, host: PluginHost? = nil) throws -> any Model {
+        guard let name = try componentName(in: directory) else { return try BertModel.load(directory: directory) }
+        let plugins = host ?? PluginHost.loaded()
+        let model: any Student
+        do {
+            model = try plugins.make(name, as: (any Student).self)
+        } catch {
+            throw ModelFolderError.component(folder: directory, name: name, reason: String(describing: error))
+        }
+        try model.load(from: directory)
+        return model
+    }
+
+    /// Writes `model` into `folder` (replacing it) with the tokenizer files from `tokenizerDirectory`.
+    public static func save(_ model: any Model, to folder: String, tokenizerDirectory: String) throws {
+        try? FileManager.default.removeItem(atPath: folder)
+        if let bert = model as? BertModel {
+            try bert.save(to: folder, tokenizerDirectory: tokenizerDirectory)
+        } else {
+            try model.save(to: folder)
+            try WordPieceTokenizer.copyFiles(from: tokenizerDirectory, to: folder)
+        }
+    }
+
+    /// The component named by `directory/config.json`, nil for a plain BERT folder.
+    static func componentName(in directory: String) throws -> String? {
+        let path = (directory as NSString).appendingPathComponent("config.json")
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw ModelFolderError.unreadable(file: path, reason: "no such file (is \(directory) a model directory?)")
+        }
+        guard let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else {
+            throw ModelFolderError.unreadable(file: path, reason: "not a JSON object")
+        }
+        guard let value = object[componentKey] else { return nil }
+        guard let name = value as? String, !name.isEmpty else {
+            throw ModelFolderError.unreadable(file: path, reason: "\(componentKey) must be a component name (a non-empty string)")
+        }
+        return name
+    }
+}
+
+/// A model folder the host cannot load.
+public enum ModelFolderError: Error, CustomStringConvertible {
+    /// `config.json` is missing or malformed.
+    case unreadable(file: String, reason: String)
+    /// The folder names a component no loaded plugin can make.
+    case component(folder: String, name: String, reason: String)
+
+    public var description: String {
+        switch self {
+        case let .unreadable(file, reason): return "\(file): \(reason)"
+        case let .component(folder, name, reason):
+            return "\(folder): written by the '\(name)' model of a plugin, which cannot be made here: \(reason)"
+        }
+    }
+}
+
+extension PluginHost {
+    /// A host with every plugin on the default search path loaded.
+    public static func loaded() -> PluginHost {
+        let host = PluginHost()
+        host.load()
+        return host
+    }
+}
