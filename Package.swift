@@ -55,6 +55,11 @@ let package = Package(
                            .product(name: "Yams", package: "Yams")],
             exclude: ["Fixtures"]
         ),
+        // Q8BERT's types directly (the int8 model against its fake-quantized reference).
+        .testTarget(
+            name: "Q8BERTTests",
+            dependencies: ["Q8BERT", sdk]
+        ),
     ] + pluginNames.map { .target(name: $0, dependencies: [sdk], path: "Plugins/\($0)") },
     swiftLanguageModes: [.v5]
 )

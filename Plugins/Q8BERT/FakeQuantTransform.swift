@@ -65,3 +65,11 @@ final class FakeQuantTransform: LinearTransform {
         }
     }
 }
+
+extension FakeQuantTransform {
+    /// Uses `observer`'s range for the Linear layer whose weight is `parameter` (a reference
+    /// model sharing another transform's frozen ranges).
+    func adopt(_ observer: RangeObserver, for parameter: Parameter) {
+        observers[ObjectIdentifier(parameter)] = observer
+    }
+}

@@ -57,7 +57,6 @@ extension Int8BertModel {
                                   to: folder.appendingPathComponent("model.safetensors").path)
         var object = config.jsonObject()
         object["bertslim_component"] = Self.componentName
-        object["architectures"] = ["BertSlimQ8BertInt8"]
         object["quantization"] = ["method": "q8bert", "bits": 8, "symmetric": true,
                                   "activations": dynamic ? "dynamic" : "static",
                                   "weights": perChannel ? "per-channel" : "per-tensor"] as [String: Any]

@@ -50,6 +50,9 @@ final class Int8BertModel: Student {
         self.classifier = classifier
     }
 
+    /// Class names in logit order.
+    var labels: [String] { config.labels }
+
     /// The model's values as float parameters under Hugging Face names (int8 weights
     /// dequantized, q/k/v split again): what selectors and reports count. Made on demand.
     var namedParameters: [(name: String, parameter: Parameter)] {

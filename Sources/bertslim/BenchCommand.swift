@@ -135,12 +135,23 @@ struct BenchResultLine: Encodable {
 
 struct BenchInfer: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "infer", abstract: "Latency of a forward pass (no gradients) at batch × seq.")
+        commandName: "infer", abstract: "Latency of a forward pass (no gradients) at batch × seq.",
+        discussion: """
+        --int8 first converts a float BERT to int8 with the q8bert plugin's dynamic mode (int8 weights and \
+        embeddings, each batch's activations quantized with their own max|x|, as PyTorch's quantize_dynamic \
+        and ONNX Runtime's quantize_dynamic) and times the int8 model. A model folder already converted by a \
+        quantize stage (bertslim_component q8bert-int8, e.g. static QAT ranges) runs in int8 with --model alone.
+        """)
     @OptionGroup var choice: ModelChoice
     @OptionGroup var options: BenchOptions
+    @Flag(help: "Quantize the float model to int8 (q8bert, dynamic activation ranges) before timing.")
+    var int8 = false
 
     func run() throws {
-        try choice.measure("infer", options) { model, batch in try ModelBenchmark.inference(model, batch: batch, runs: options.runs) }
+        try choice.measure(int8 ? "infer-int8" : "infer", options) { model, batch in
+            let timed = int8 ? try ModelBenchmark.int8Dynamic(model) : model
+            return try ModelBenchmark.inference(timed, batch: batch, runs: options.runs)
+        }
     }
 }
 
