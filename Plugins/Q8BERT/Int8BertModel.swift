@@ -56,9 +56,17 @@ final class Int8BertModel: Student {
     /// The model's values as float parameters under Hugging Face names (int8 weights
     /// dequantized, q/k/v split again): what selectors and reports count. Made on demand.
     var namedParameters: [(name: String, parameter: Parameter)] {
-        storedTensors().compactMap { name, value -> (String, Tensor)? in
+        let stored = storedTensors()
+        return stored.compactMap { name, value -> (String, Tensor)? in
             switch value {
             case .float(let t) where !name.hasSuffix("_scale"): return (name, t)
+            case .int8(let q):
+                // q / S_w, one scale per row (or one for the table).
+                guard let scales = stored[name + "_scale"]?.tensor?.scalars else { return nil }
+                let width = q.count / max(q.shape[0], 1)
+                return (name, Tensor(shape: q.shape, scalars: q.scalars.enumerated().map {
+                    Float($0.element) / scales[scales.count == 1 ? 0 : $0.offset / width]
+                }))
             default: return nil
             }
         }.map { (name: $0.0, parameter: Parameter($0.1)) }.sorted { $0.name < $1.name }
