@@ -31,18 +31,9 @@ final class Int8BertLayer {
     ///   - nextScale: the scale of the next int8 consumer of the output (nil: none, or dynamic).
     /// - Returns: the output in float and, with `nextScale`, in int8.
     func forward(_ x: Tensor, _ xq: Int8Tensor, mask: Tensor, nextScale: Float?) -> (Tensor, Int8Tensor?) {
-        let (b, t) = (x.shape[0], x.shape[1])
-        let inner = heads * headSize
-        // (B, T, 3, heads, d) → (3, B, heads, T, d): one copy gives contiguous q, k and v.
-        let qkv = queryKeyValue(xq).reshaped([b, t, 3, heads, headSize]).permuted([2, 0, 3, 1, 4])
-        let perPart = b * heads * t * headSize
-        let flat = qkv.reshaped([3 * perPart])
-        let q = flat.slice(axis: 0, range: 0..<perPart).reshaped([b, heads, t, headSize])
-        let k = flat.slice(axis: 0, range: perPart..<(2 * perPart)).reshaped([b, heads, t, headSize])
-        let v = flat.slice(axis: 0, range: (2 * perPart)..<(3 * perPart)).reshaped([b, heads, t, headSize])
-        let scores = matmul(q, k, transposeB: true, alpha: 1 / Float(headSize).squareRoot())
-        let probabilities = softmax(scores, additiveMask: mask)
-        let context = mergeHeads(matmul(probabilities, v)).reshaped([b, t, inner])
+        // q, k and v in one GEMM; attention reads them in place (no head split or merge copies).
+        let qkv = queryKeyValue(xq)
+        let context = fusedAttention(qkv, heads: heads, mask: mask)
         let projected = attentionOutput(context)
         let (attended, attendedQ) = layerNormQuantized(projected, residual: x, gamma: attentionNormWeight, beta: attentionNormBias,
                                                        eps: eps, scale: intermediate.inputScale)
