@@ -130,8 +130,9 @@ struct FirstPartyPluginTests {
         let build = TestEnvironment.buildDirectory.path
         let result = try runCommand(TestEnvironment.bertslim, ["plugins", "list", "--no-default-paths", "--plugin-path", build])
         #expect(result.output == """
-            ID                         VERSION  COMPONENTS                           FILE
-            org.bertslim.basic-losses  1.0.0    loss:mse-logits, loss:cross-entropy  \(build)/libBasicLosses.so
+            ID                         VERSION  COMPONENTS                             FILE
+            org.bertslim.basic-losses  1.0.0    loss:mse-logits, loss:cross-entropy    \(build)/libBasicLosses.so
+            org.bertslim.q8bert        1.0.0    quantizer:q8bert, student:q8bert-int8  \(build)/libQ8BERT.so
 
             """)
         #expect(result.errors.isEmpty)
