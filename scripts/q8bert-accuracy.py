@@ -8,17 +8,18 @@ writes and runs two recipes with `bertslim run`: post-training quantization (one
 static with ranges from calibration batches, one dynamic) and quantization-aware training
 (fake-quantized epochs from the teacher at a small learning rate, then conversion). Every
 accuracy is the converted int8 model's, scored by the recipe's evaluate stage. Prints the
-table and the means over teachers.
+table and the means over teachers. `BERTSLIM=path/to/bertslim` runs another build.
 """
 import argparse
 import json
+import os
 import pathlib
 import re
 import statistics
 import subprocess
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
-BERTSLIM = ROOT / ".build/release/bertslim"
+BERTSLIM = pathlib.Path(os.environ.get("BERTSLIM", ROOT / ".build/release/bertslim"))  # plugins sit beside it
 DATA = ROOT / "assets/data/mr"
 
 
