@@ -1,19 +1,21 @@
 import BertSlimSDK
 
 /// One BERT encoder layer with int8 Linear layers (Q8BERT). Query, key and value share
-/// their input, so they run as one GEMM over the stacked `(3·H', H)` weight. Softmax,
+/// their int8 input. Softmax,
 /// LayerNorm and GELU stay in float (Zafrir et al. 2019); the attention products stay in
 /// float too (they have no weights, and at these sizes they are a small share of the time).
 final class Int8BertLayer {
-    let queryKeyValue, attentionOutput, intermediate, output: QuantizedDense
+    let query, key, value, attentionOutput, intermediate, output: QuantizedDense
     let attentionNormWeight, attentionNormBias, outputNormWeight, outputNormBias: Tensor
     let heads, headSize: Int
     let eps: Float
 
-    init(queryKeyValue: QuantizedDense, attentionOutput: QuantizedDense, intermediate: QuantizedDense,
+    init(query: QuantizedDense, key: QuantizedDense, value: QuantizedDense, attentionOutput: QuantizedDense, intermediate: QuantizedDense,
          output: QuantizedDense, attentionNorm: (Tensor, Tensor), outputNorm: (Tensor, Tensor),
          heads: Int, headSize: Int, eps: Float) {
-        self.queryKeyValue = queryKeyValue
+        self.query = query
+        self.key = key
+        self.value = value
         self.attentionOutput = attentionOutput
         self.intermediate = intermediate
         self.output = output
@@ -31,9 +33,8 @@ final class Int8BertLayer {
     ///   - nextScale: the scale of the next int8 consumer of the output (nil: none, or dynamic).
     /// - Returns: the output in float and, with `nextScale`, in int8.
     func forward(_ x: Tensor, _ xq: Int8Tensor, mask: Tensor, nextScale: Float?) -> (Tensor, Int8Tensor?) {
-        // q, k and v in one GEMM; attention reads them in place (no head split or merge copies).
-        let qkv = queryKeyValue(xq)
-        let context = fusedAttention(qkv, heads: heads, mask: mask)
+        // Attention reads q, k and v in place (no head split or merge copies).
+        let context = fusedAttention(query: query(xq), key: key(xq), value: value(xq), heads: heads, mask: mask)
         let projected = attentionOutput(context)
         let (attended, attendedQ) = layerNormQuantized(projected, residual: x, gamma: attentionNormWeight, beta: attentionNormBias,
                                                        eps: eps, scale: intermediate.inputScale)

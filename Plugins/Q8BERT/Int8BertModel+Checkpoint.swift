@@ -17,13 +17,11 @@ extension Int8BertModel {
             out[name + ".weight"] = .int8(IntegerArray(shape: t.shape, scalars: t.scalars))
             out[name + ".weight_scale"] = .float(Tensor(shape: [1], scalars: [t.scale]))
         }
-        func dense(_ name: String, _ d: QuantizedDense, rows: Range<Int>? = nil) {
+        func dense(_ name: String, _ d: QuantizedDense) {
             let l = d.linear
-            let r = rows ?? 0..<l.outFeatures
-            let k = l.inFeatures
-            out[name + ".weight"] = .int8(IntegerArray(shape: [r.count, k], scalars: Array(l.weight.scalars[(r.lowerBound * k)..<(r.upperBound * k)])))
-            out[name + ".weight_scale"] = .float(Tensor(shape: [r.count], scalars: Array(l.weightScales[r])))
-            if let bias = l.bias { out[name + ".bias"] = .float(Tensor(shape: [r.count], scalars: Array(bias.scalars[r]))) }
+            out[name + ".weight"] = .int8(l.weight)
+            out[name + ".weight_scale"] = .float(Tensor(shape: [l.outFeatures], scalars: l.weightScales))
+            if let bias = l.bias { out[name + ".bias"] = .float(bias) }
             if let s = d.inputScale { out[name + ".input_scale"] = .float(Tensor(shape: [1], scalars: [s])) }
         }
         table("embeddings.word_embeddings", wordEmbeddings)
@@ -33,10 +31,9 @@ extension Int8BertModel {
         out["embeddings.LayerNorm.bias"] = .float(embeddingNormBias)
         for (i, layer) in layers.enumerated() {
             let p = "encoder.layer.\(i)."
-            let inner = layer.heads * layer.headSize
-            for (j, part) in ["query", "key", "value"].enumerated() {
-                dense(p + "attention.self.\(part)", layer.queryKeyValue, rows: (j * inner)..<((j + 1) * inner))
-            }
+            dense(p + "attention.self.query", layer.query)
+            dense(p + "attention.self.key", layer.key)
+            dense(p + "attention.self.value", layer.value)
             dense(p + "attention.output.dense", layer.attentionOutput)
             out[p + "attention.output.LayerNorm.weight"] = .float(layer.attentionNormWeight)
             out[p + "attention.output.LayerNorm.bias"] = .float(layer.attentionNormBias)
@@ -113,12 +110,9 @@ extension Int8BertModel {
             let p = "encoder.layer.\(l)."
             let (heads, ffn) = (config.heads(layer: l), config.intermediateSize(layer: l))
             let inner = heads * config.headSize
-            let qkv = try ["query", "key", "value"].map { try parts(p + "attention.self.\($0)", [inner, h]) }
-            let stacked = try QuantizedDense(weight: IntegerArray(shape: [3 * inner, h], scalars: qkv.flatMap(\.0.scalars)),
-                                             scales: qkv.flatMap(\.1), bias: Tensor(shape: [3 * inner], scalars: qkv.flatMap { $0.2.scalars }),
-                                             inputScale: qkv[0].3, name: p + "attention.self")
             layers.append(Int8BertLayer(
-                queryKeyValue: stacked, attentionOutput: try dense(p + "attention.output.dense", [h, inner]),
+                query: try dense(p + "attention.self.query", [inner, h]), key: try dense(p + "attention.self.key", [inner, h]),
+                value: try dense(p + "attention.self.value", [inner, h]), attentionOutput: try dense(p + "attention.output.dense", [h, inner]),
                 intermediate: try dense(p + "intermediate.dense", [ffn, h]), output: try dense(p + "output.dense", [h, ffn]),
                 attentionNorm: (try floats(p + "attention.output.LayerNorm.weight", [h]), try floats(p + "attention.output.LayerNorm.bias", [h])),
                 outputNorm: (try floats(p + "output.LayerNorm.weight", [h]), try floats(p + "output.LayerNorm.bias", [h])),

@@ -24,15 +24,15 @@ extension Int8BertModel {
         let config = model.config
         let layers = try model.layers.enumerated().map { l, layer -> Int8BertLayer in
             let p = "encoder.layer.\(l)."
-            let parts = [(layer.query, layer.queryBias), (layer.key, layer.keyBias), (layer.value, layer.valueBias)]
-            let quantized = parts.map { quantizeWeight($0.0.value, perChannel: perChannel) }
-            let rows = layer.query.shape[0], width = layer.query.shape[1]
-            let qkv = try QuantizedDense(
-                weight: IntegerArray(shape: [3 * rows, width], scalars: quantized.flatMap(\.0.scalars)),
-                scales: quantized.flatMap(\.1), bias: Tensor(shape: [3 * rows], scalars: parts.flatMap { $0.1.value.scalars }),
-                inputScale: try scale(layer.query, p + "attention.self.query"), name: p + "attention.self")
+            // q, k and v share their input: one scale (the query's observer) quantizes it once for all three.
+            let inputScale = try scale(layer.query, p + "attention.self.query")
+            func projection(_ w: Parameter, _ b: Parameter, _ name: String) throws -> QuantizedDense {
+                try QuantizedDense(weight: w.value, bias: b.value, inputScale: inputScale, perChannel: perChannel, name: p + name)
+            }
             return Int8BertLayer(
-                queryKeyValue: qkv,
+                query: try projection(layer.query, layer.queryBias, "attention.self.query"),
+                key: try projection(layer.key, layer.keyBias, "attention.self.key"),
+                value: try projection(layer.value, layer.valueBias, "attention.self.value"),
                 attentionOutput: try dense(layer.attentionOutput, layer.attentionOutputBias, p + "attention.output.dense"),
                 intermediate: try dense(layer.intermediate, layer.intermediateBias, p + "intermediate.dense"),
                 output: try dense(layer.output, layer.outputBias, p + "output.dense"),

@@ -86,15 +86,15 @@ final class Int8BertModel: Student {
         embeddingInt8(batch.inputIDs, table: wordEmbeddings, into: &sum, accumulate: false)
         embeddingInt8(positions, table: positionEmbeddings, into: &sum, accumulate: true)
         embeddingInt8(batch.tokenTypeIDs, table: tokenTypeEmbeddings, into: &sum, accumulate: true)
-        let firstScale = layers.first?.queryKeyValue.inputScale
+        let firstScale = layers.first?.query.inputScale
         var (x, xq) = layerNormQuantized(sum, residual: nil, gamma: embeddingNormWeight, beta: embeddingNormBias,
                                          eps: config.layerNormEps, scale: firstScale)
         let mask = Tensor(shape: [b, t], scalars: batch.attentionMask.scalars.map { $0 != 0 ? 0 : -Float.greatestFiniteMagnitude })
         var output = ModelOutput(logits: nil)
         if request.contains(.hiddenStates) { output.hiddenStates.append(x) }
         for (l, layer) in layers.enumerated() {
-            let input = xq ?? layer.queryKeyValue.quantizeInput(x)
-            (x, xq) = layer.forward(x, input, mask: mask, nextScale: l + 1 < layers.count ? layers[l + 1].queryKeyValue.inputScale : nil)
+            let input = xq ?? layer.query.quantizeInput(x)
+            (x, xq) = layer.forward(x, input, mask: mask, nextScale: l + 1 < layers.count ? layers[l + 1].query.inputScale : nil)
             if request.contains(.hiddenStates) { output.hiddenStates.append(x) }
         }
         let cls = x.slice(axis: 1, range: 0..<1).reshaped([b, config.hiddenSize])

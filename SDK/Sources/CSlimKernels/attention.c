@@ -1,6 +1,7 @@
-// Attention products read straight from the fused QKV projection's layout (B, T, 3, H, D) and
+// Attention products read q, k and v straight from the projections' layout (B, T, H, D) and
 // write the context in (B, T, H, D), so no head split or merge is ever copied: oneDNN's matmul
-// takes the strides. One primitive per shape, created on first use and kept.
+// takes the strides (and keeps its brgemm kernels for them, which it does not when q, k and v
+// interleave in one buffer). One primitive per shape, created on first use and kept.
 #include "slim_int8.h"
 #include "slim_kernels.h"
 
@@ -35,7 +36,7 @@ static attention_entry *find_or_create(int64_t b, int64_t h, int64_t t, int64_t 
             pthread_mutex_unlock(&cache_lock);
             return e;
         }
-    int64_t row = 3 * h * d;  // one token's q, k and v
+    int64_t row = h * d;  // one token
     dnnl_memory_desc_t src, wei, dst;
     dnnl_dims_t qd = {b, h, t, d}, kd = {b, h, d, t}, sd = {b, h, t, t};
     dnnl_dims_t q_strides = {t * row, d, row, 1}, kt_strides = {t * row, d, 1, row};
@@ -86,15 +87,16 @@ static int run(attention_entry *e, const float *a, const float *b, float *c) {
     return status;
 }
 
-int slim_attention_scores(const float *qkv, float *scores, int64_t b, int64_t h, int64_t t, int64_t d, float alpha) {
+int slim_attention_scores(const float *q, const float *k, float *scores, int64_t b, int64_t h, int64_t t,
+                          int64_t d, float alpha) {
     pthread_once(&engine_once, init_engine);
     attention_entry *e = find_or_create(b, h, t, d, 0, alpha);
-    return e ? run(e, qkv, qkv + h * d, scores) : dnnl_unimplemented;
+    return e ? run(e, q, k, scores) : dnnl_unimplemented;
 }
 
-int slim_attention_context(const float *probabilities, const float *qkv, float *context, int64_t b, int64_t h,
+int slim_attention_context(const float *probabilities, const float *v, float *context, int64_t b, int64_t h,
                            int64_t t, int64_t d) {
     pthread_once(&engine_once, init_engine);
     attention_entry *e = find_or_create(b, h, t, d, 1, 1.0f);
-    return e ? run(e, probabilities, qkv + 2 * h * d, context) : dnnl_unimplemented;
+    return e ? run(e, probabilities, v, context) : dnnl_unimplemented;
 }

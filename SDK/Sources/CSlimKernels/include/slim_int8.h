@@ -46,11 +46,12 @@ const char *slim_int8_impl_name(const slim_int8_weights *w, int64_t m, int dst_k
 void slim_dequantize_s32(const int32_t *acc, const float *scales, const float *bias, float *y,
                          int64_t rows, int64_t cols, int gelu);
 
-/// Attention from a fused projection qkv (B, T, 3, H, D) (query, key, value per token):
-/// scores (B, H, T, T) = alpha · Q·Kᵀ, read in place (attention.c).
-int slim_attention_scores(const float *qkv, float *scores, int64_t b, int64_t h, int64_t t, int64_t d, float alpha);
-/// context (B, T, H, D) = P·V for probabilities P (B, H, T, T) and V read in place from qkv.
-int slim_attention_context(const float *probabilities, const float *qkv, float *context, int64_t b, int64_t h,
+/// Attention on projections q, k, v laid out (B, T, H, D) (attention.c):
+/// scores (B, H, T, T) = alpha · Q·Kᵀ per head, read in place.
+int slim_attention_scores(const float *q, const float *k, float *scores, int64_t b, int64_t h, int64_t t,
+                          int64_t d, float alpha);
+/// context (B, T, H, D) = P·V for probabilities P (B, H, T, T), V read in place.
+int slim_attention_context(const float *probabilities, const float *v, float *context, int64_t b, int64_t h,
                            int64_t t, int64_t d);
 
 #ifdef __cplusplus
