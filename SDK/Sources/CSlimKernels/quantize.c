@@ -13,9 +13,14 @@ static inline int8_t quantize_one(float x, float s) {
 
 struct quant_ctx { const float *x; int8_t *q; const int8_t *qin; float *y; float s; float max; };
 
+// Int8 stores may alias anything, so every loop reads its context into locals first (else
+// the compiler reloads them after each store and the loop stays scalar).
 CLONES static void quantize_range(void *c, int64_t lo, int64_t hi) {
     struct quant_ctx *k = c;
-    for (int64_t i = lo; i < hi; i++) k->q[i] = quantize_one(k->x[i], k->s);
+    const float *x = k->x;
+    int8_t *q = k->q;
+    float s = k->s;
+    for (int64_t i = lo; i < hi; i++) q[i] = quantize_one(x[i], s);
 }
 void slim_quantize_s8(const float *x, int8_t *q, int64_t n, float scale) {
     struct quant_ctx k = {x, q, NULL, NULL, scale, 0};
@@ -24,7 +29,9 @@ void slim_quantize_s8(const float *x, int8_t *q, int64_t n, float scale) {
 
 CLONES static void dequantize_range(void *c, int64_t lo, int64_t hi) {
     struct quant_ctx *k = c;
-    for (int64_t i = lo; i < hi; i++) k->y[i] = (float)k->qin[i] * k->s;
+    const int8_t *q = k->qin;
+    float *y = k->y, s = k->s;
+    for (int64_t i = lo; i < hi; i++) y[i] = (float)q[i] * s;
 }
 void slim_dequantize_s8(const int8_t *q, float *y, int64_t n, float step) {
     struct quant_ctx k = {NULL, NULL, q, y, step, 0};
@@ -32,8 +39,13 @@ void slim_dequantize_s8(const int8_t *q, float *y, int64_t n, float step) {
 }
 
 CLONES static float max_abs_serial(const float *x, int64_t n) {
+    float lanes[16] = {0};  // independent maxima, so the loop vectorises
+    int64_t i = 0;
+    for (; i + 16 <= n; i += 16)
+        for (int j = 0; j < 16; j++) { float a = fabsf(x[i + j]); lanes[j] = a > lanes[j] ? a : lanes[j]; }
     float m = 0;
-    for (int64_t i = 0; i < n; i++) { float a = fabsf(x[i]); m = a > m ? a : m; }
+    for (int j = 0; j < 16; j++) m = lanes[j] > m ? lanes[j] : m;
+    for (; i < n; i++) { float a = fabsf(x[i]); m = a > m ? a : m; }
     return m;
 }
 float slim_max_abs(const float *x, int64_t n) {
@@ -43,8 +55,9 @@ float slim_max_abs(const float *x, int64_t n) {
 
 CLONES static void fake_quantize_range(void *c, int64_t lo, int64_t hi) {
     struct quant_ctx *k = c;
-    float inv = 1.0f / k->s;
-    for (int64_t i = lo; i < hi; i++) k->y[i] = (float)quantize_one(k->x[i], k->s) * inv;
+    const float *x = k->x;
+    float *y = k->y, s = k->s, inv = 1.0f / k->s;
+    for (int64_t i = lo; i < hi; i++) y[i] = (float)quantize_one(x[i], s) * inv;
 }
 void slim_fake_quantize(const float *x, float *y, int64_t n, float scale) {
     struct quant_ctx k = {x, NULL, NULL, y, scale, 0};
@@ -74,7 +87,8 @@ CLONES static void layernorm_quantize_range(void *c, int64_t lo, int64_t hi) {
         for (int64_t j = 0; j < n; j++) y[j] = (x[j] - mu) * rs * k->gamma[j] + k->beta[j];
         if (k->q) {
             int8_t *q = k->q + r * n;
-            for (int64_t j = 0; j < n; j++) q[j] = quantize_one(y[j], k->s);
+            float s = k->s;
+            for (int64_t j = 0; j < n; j++) q[j] = quantize_one(y[j], s);
         }
     }
 }
@@ -88,11 +102,13 @@ void slim_layernorm_quantize(const float *x, const float *residual, const float 
 struct gather_ctx { const int8_t *table; const int32_t *ids; float *out; int64_t width; float step; int accumulate; };
 CLONES static void gather_s8_range(void *c, int64_t lo, int64_t hi) {
     struct gather_ctx *k = c;
+    int64_t width = k->width;
+    float step = k->step;
     for (int64_t r = lo; r < hi; r++) {
-        const int8_t *row = k->table + (int64_t)k->ids[r] * k->width;
-        float *out = k->out + r * k->width;
-        if (k->accumulate) for (int64_t j = 0; j < k->width; j++) out[j] += (float)row[j] * k->step;
-        else for (int64_t j = 0; j < k->width; j++) out[j] = (float)row[j] * k->step;
+        const int8_t *row = k->table + (int64_t)k->ids[r] * width;
+        float *out = k->out + r * width;
+        if (k->accumulate) for (int64_t j = 0; j < width; j++) out[j] += (float)row[j] * step;
+        else for (int64_t j = 0; j < width; j++) out[j] = (float)row[j] * step;
     }
 }
 void slim_embedding_gather_s8(const int8_t *table, float step, const int32_t *ids, float *out,
@@ -113,8 +129,7 @@ CLONES static void dequantize_s32_range(void *c, int64_t lo, int64_t hi) {
     }
 }
 void slim_dequantize_s32(const int32_t *acc, const float *scales, const float *bias, float *y,
-                         int64_t rows, int64_t cols, int gelu) {
+                         int64_t rows, int64_t cols) {
     struct deq32_ctx k = {acc, scales, bias, y, cols};
     slim_parallel_for(rows, ROW_GRAIN(cols), dequantize_s32_range, &k);
-    if (gelu) slim_gelu_forward(y, y, rows * cols);
 }

@@ -41,10 +41,9 @@ int slim_int8_linear(const slim_int8_weights *w, int64_t m, const int8_t *x, con
                      void *y);
 /// The oneDNN implementation chosen for these weights at M rows (e.g. "brg:avx512_core_vnni").
 const char *slim_int8_impl_name(const slim_int8_weights *w, int64_t m, int dst_kind);
-/// Dynamic quantization's epilogue: y[r, c] = e(acc[r, c]·scales[c] + bias[c]) with e the
-/// identity or GELU (erf form); bias nullable.
+/// Dynamic quantization's epilogue: y[r, c] = acc[r, c]·scales[c] + bias[c]; bias nullable.
 void slim_dequantize_s32(const int32_t *acc, const float *scales, const float *bias, float *y,
-                         int64_t rows, int64_t cols, int gelu);
+                         int64_t rows, int64_t cols);
 
 /// Attention on projections q, k, v laid out (B, T, H, D) (attention.c):
 /// scores (B, H, T, T) = alpha · Q·Kᵀ per head, read in place.

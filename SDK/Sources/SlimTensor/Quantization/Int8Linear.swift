@@ -112,10 +112,15 @@ public final class Int8Linear {
         let scales = weightScales.map { 1 / ($0 * x.scale) }
         y.withUnsafeMutableBufferPointer { out in
             withOptionalPointer(bias) { b in
-                slim_dequantize_s32(acc, scales, b, out.baseAddress, Int64(rows), Int64(outFeatures), gelu ? 1 : 0)
+                slim_dequantize_s32(acc, scales, b, out.baseAddress, Int64(rows), Int64(outFeatures))
             }
         }
-        return y
+        guard gelu else { return y }
+        // GELU out of place, into the spent accumulators: an in-place call would fail the
+        // loop's aliasing check and run scalar (ten times slower).
+        let activated = Tensor(shape: y.shape, storage: accumulators)
+        y.withUnsafeBufferPointer { slim_gelu_forward($0.baseAddress, accumulators.pointer, Int64(rows * outFeatures)) }
+        return activated
     }
 
     /// The oneDNN implementation used at `rows` rows with float output (e.g. `brg:avx512_core_vnni`).
