@@ -68,23 +68,31 @@ struct lnq_ctx {
     const float *x, *residual, *gamma, *beta; float *y; int8_t *q;
     int64_t cols; float eps, s;
 };
+// y = LayerNorm(x) for one row of n; x may be y itself (then the loops see one pointer and
+// vectorise, where distinct pointers that happen to be equal would fail the aliasing check).
+static inline __attribute__((always_inline)) void normalize_row(const float *x, float *y, const float *gamma,
+                                                                const float *beta, int64_t n, float eps) {
+    float sum = 0;
+    for (int64_t j = 0; j < n; j++) sum += x[j];
+    float mu = sum / n, var = 0;
+    for (int64_t j = 0; j < n; j++) var += (x[j] - mu) * (x[j] - mu);
+    float rs = 1.0f / sqrtf(var / n + eps);
+    for (int64_t j = 0; j < n; j++) y[j] = (x[j] - mu) * rs * gamma[j] + beta[j];
+}
+
 CLONES static void layernorm_quantize_range(void *c, int64_t lo, int64_t hi) {
     struct lnq_ctx *k = c;
     int64_t n = k->cols;
     for (int64_t r = lo; r < hi; r++) {
-        const float *x = k->x + r * n;
         float *y = k->y + r * n;
-        if (k->residual) {  // y holds x + residual first, then is normalised in place
-            const float *res = k->residual + r * n;
-            for (int64_t j = 0; j < n; j++) y[j] = x[j] + res[j];
-            x = y;
+        if (k->residual) {  // y = x + residual, then normalised in place
+            const float *restrict a = k->x + r * n, *restrict b = k->residual + r * n;
+            float *restrict sum = y;
+            for (int64_t j = 0; j < n; j++) sum[j] = a[j] + b[j];
+            normalize_row(y, y, k->gamma, k->beta, n, k->eps);
+        } else {
+            normalize_row(k->x + r * n, y, k->gamma, k->beta, n, k->eps);
         }
-        float sum = 0;
-        for (int64_t j = 0; j < n; j++) sum += x[j];
-        float mu = sum / n, var = 0;
-        for (int64_t j = 0; j < n; j++) var += (x[j] - mu) * (x[j] - mu);
-        float rs = 1.0f / sqrtf(var / n + k->eps);
-        for (int64_t j = 0; j < n; j++) y[j] = (x[j] - mu) * rs * k->gamma[j] + k->beta[j];
         if (k->q) {
             int8_t *q = k->q + r * n;
             float s = k->s;
