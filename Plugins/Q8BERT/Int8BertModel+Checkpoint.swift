@@ -56,7 +56,8 @@ extension Int8BertModel {
         object["bertslim_component"] = Self.componentName
         object["quantization"] = ["method": "q8bert", "bits": 8, "symmetric": true,
                                   "activations": dynamic ? "dynamic" : "static",
-                                  "weights": perChannel ? "per-channel" : "per-tensor"] as [String: Any]
+                                  "weights": perChannel ? "per-channel" : "per-tensor",
+                                  "attention": bf16Attention ? "bf16" : "float"] as [String: Any]
         let data = try JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys])
         try data.write(to: folder.appendingPathComponent("config.json"), options: .atomic)
     }
@@ -127,6 +128,10 @@ extension Int8BertModel {
         embeddingNormWeight = try floats("embeddings.LayerNorm.weight", [h])
         embeddingNormBias = try floats("embeddings.LayerNorm.bias", [h])
         self.layers = layers
+        guard ["float", "bf16", nil].contains(quantization["attention"] as? String) else {
+            throw BertError.invalidValue(file: configPath, key: "quantization.attention", reason: "must be float or bf16")
+        }
+        bf16Attention = quantization["attention"] as? String == "bf16"
         pooler = try dense("pooler.dense", [h, h])
         classifier = config.labels.isEmpty ? nil : try dense("classifier", [config.labels.count, h])
     }

@@ -24,6 +24,11 @@ final class Int8BertModel: Student {
     var layers: [Int8BertLayer]
     var pooler: QuantizedDense
     var classifier: QuantizedDense?
+    /// Whether attention's P·V runs in bfloat16 (static scales only; off in Q8BERT).
+    var bf16Attention: Bool {
+        get { layers.first?.bf16Attention ?? false }
+        set { for layer in layers { layer.bf16Attention = newValue } }
+    }
 
     /// An empty model, rebuilt by ``load(from:)`` (the host's loader contract).
     init(settings: NoSettings, context: ComponentContext) throws {

@@ -15,18 +15,21 @@ import BertSlimSDK
 /// ``convert(_:)`` returns an ``Int8BertModel``: int8 weights on disk, int8 oneDNN GEMMs.
 final class Q8BERTQuantizer: Quantizer {
     enum Mode: String, Decodable, CaseIterable { case qat, `static`, dynamic }
+    enum AttentionPrecision: String, Decodable, CaseIterable { case float, bf16 }
 
     struct Settings: ComponentSettings {
         var mode = Mode.qat
         var perChannel = false
         var emaDecay: Float = 0.9999
         var range = RangeRule.ema
+        var attention = AttentionPrecision.float
         static var keys: [SettingKey<Settings>] { [
             SettingKey("mode", \.mode, "qat (fake-quant training), static (calibrated ranges) or dynamic (per-batch ranges)"),
             SettingKey("per_channel", \.perChannel, "one weight scale per output row instead of one per tensor"),
             SettingKey("ema_decay", \.emaDecay, "decay of the moving average of activation max|x| (Q8BERT: 0.9999)",
                        valid: { $0 > 0 && $0 < 1 ? nil : "\($0) is not in (0, 1)" }),
             SettingKey("range", \.range, "how batches combine into an activation range: ema or max"),
+            SettingKey("attention", \.attention, "attention's P·V in float (Q8BERT) or bf16 (static modes; faster)"),
         ] }
     }
 
@@ -75,6 +78,8 @@ final class Q8BERTQuantizer: Quantizer {
             throw ComponentError("q8bert", "convert called before prepare (mode \(settings.mode.rawValue) needs observed ranges)")
         }
         let ranges: ((Parameter) -> Float?)? = settings.mode == .dynamic ? nil : { observers?.observers[ObjectIdentifier($0)]?.scale }
-        return try Int8BertModel(converting: bert, perChannel: settings.perChannel, inputScale: ranges)
+        let converted = try Int8BertModel(converting: bert, perChannel: settings.perChannel, inputScale: ranges)
+        converted.bf16Attention = settings.attention == .bf16
+        return converted
     }
 }
