@@ -2,6 +2,7 @@
 
     .venv/bin/python scripts/q8bert-accuracy.py /work/teachers/mr-seed1 /work/teachers/mr-seed2 ... \
         [--out runs/q8bert-accuracy] [--only ptq|qat] [--qat-epochs 1] [--qat-lr 1e-5] [--calibration-batches 16]
+        [--qat-train-limit N]
 
 For each fine-tuned teacher folder (seed N from a `seedN` in its name, else its position) it
 writes and runs two recipes with `bertslim run`: post-training quantization (one sweep point
@@ -23,7 +24,8 @@ BERTSLIM = pathlib.Path(os.environ.get("BERTSLIM", ROOT / ".build/release/bertsl
 DATA = ROOT / "assets/data/mr"
 
 
-def recipe(name, seed, teacher, stages, sweep=""):
+def recipe(name, seed, teacher, stages, sweep="", train_limit=None):
+    limit = f"\n  limit: {{train: {train_limit}}}" if train_limit else ""
     return f"""recipe: 1
 name: {name}
 seed: {seed}
@@ -31,7 +33,7 @@ data:
   train: {DATA / 'train.tsv'}
   dev: {DATA / 'dev.tsv'}
   test: {DATA / 'test.tsv'}
-  max_length: 64
+  max_length: 64{limit}
 teacher:
   model: {teacher}
 stages:
@@ -56,6 +58,7 @@ def main():
     parser.add_argument("--qat-epochs", type=int, default=1)
     parser.add_argument("--qat-lr", type=float, default=1e-5)
     parser.add_argument("--calibration-batches", type=int, default=16)
+    parser.add_argument("--qat-train-limit", type=int, help="QAT on the first N training examples only (shorter runs)")
     args = parser.parse_args()
     out = pathlib.Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
@@ -92,7 +95,7 @@ def main():
   - export: {{name: int8}}
 """
             path = out / f"qat-seed{seed}.yaml"
-            path.write_text(recipe(f"q8bert-qat-seed{seed}", seed, teacher, stages))
+            path.write_text(recipe(f"q8bert-qat-seed{seed}", seed, teacher, stages, train_limit=args.qat_train_limit))
             results = run(path, out / f"qat-seed{seed}")
             models = results["points"][0]["models"]
             row["fp32"] = test_accuracy(models[0])
