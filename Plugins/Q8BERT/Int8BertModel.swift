@@ -79,6 +79,9 @@ final class Int8BertModel: Student {
 
     func forward(_ batch: Batch, request: OutputRequest, training: Bool) throws -> ModelOutput {
         let (b, t) = (batch.size, batch.length)
+        guard !request.contains(.attentionScores) && !request.contains(.attentionProbabilities) else {
+            throw ComponentError("q8bert-int8", "an int8 model does not keep attention scores or probabilities (use the float model)")
+        }
         guard t <= config.maxPositionEmbeddings else {
             throw ComponentError("q8bert-int8", "a sequence of \(t) tokens exceeds the model's \(config.maxPositionEmbeddings) positions")
         }

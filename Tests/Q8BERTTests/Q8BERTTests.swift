@@ -152,6 +152,17 @@ struct Q8BERTConversionTests {
         #expect { try q.prepare(int8) } throws: { "\($0)".contains("q8bert") }
         #expect(throws: (any Error).self) { try quantizer(#"{"mode": "qat", "ema_decay": 1.5}"#) }
         #expect(throws: (any Error).self) { try quantizer(#"{"mode": "fp4"}"#) }
+        // Asking a converted model for what it does not compute is an error.
+        let model = tinyBert()
+        let dynamic = try quantizer(#"{"mode": "dynamic"}"#)
+        try dynamic.prepare(model)
+        let converted = try dynamic.convert(model)
+        #expect { _ = try converted.forward(randomBatches(1)[0], request: [.attentionProbabilities], training: false) } throws: {
+            "\($0)".contains("attention")
+        }
+        let long = Batch(inputIDs: IntTensor(repeating: 1, shape: [1, 20]), attentionMask: IntTensor(repeating: 1, shape: [1, 20]),
+                         tokenTypeIDs: IntTensor(repeating: 0, shape: [1, 20]))
+        #expect { _ = try converted.forward(long, request: [], training: false) } throws: { "\($0)".contains("positions") }
     }
 }
 
