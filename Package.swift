@@ -11,6 +11,7 @@ let pluginNames = [
     "BertStudent",
     "LogisticRegressionStudent",
     "SixteenHeads",
+    "Q8BERT",
 ]
 
 let sdk: Target.Dependency = .product(name: "BertSlimSDK", package: "SDK")
@@ -57,6 +58,11 @@ let package = Package(
             dependencies: ["BertSlimHost", sdk, .product(name: "CBertSlimPlugin", package: "SDK"),
                            .product(name: "Yams", package: "Yams")],
             exclude: ["Fixtures"]
+        ),
+        // Q8BERT's types directly (the int8 model against its fake-quantized reference).
+        .testTarget(
+            name: "Q8BERTTests",
+            dependencies: ["Q8BERT", sdk]
         ),
     ] + pluginNames.map { .target(name: $0, dependencies: [sdk], path: "Plugins/\($0)") },
     swiftLanguageModes: [.v5]

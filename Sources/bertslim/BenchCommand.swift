@@ -153,21 +153,31 @@ struct BenchResultLine: Encodable {
 
 struct BenchInfer: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "infer", abstract: "Latency of a forward pass (no gradients) at batch × seq.")
+        commandName: "infer", abstract: "Latency of a forward pass (no gradients) at batch × seq.",
+        discussion: """
+        --int8 first converts a float BERT to int8 with the q8bert plugin's dynamic mode (int8 weights and \
+        embeddings, each batch's activations quantized with their own max|x|, as PyTorch's quantize_dynamic \
+        and ONNX Runtime's quantize_dynamic) and times the int8 model. A model folder already converted by a \
+        quantize stage (bertslim_component q8bert-int8, e.g. static QAT ranges) runs in int8 with --model alone.
+        """)
     @OptionGroup var choice: ModelChoice
     @Option(help: "A second model folder timed in alternation with --model (same batch, same load); prints both and the speed-up.")
     var versus: String?
     @OptionGroup var options: BenchOptions
+    @Flag(help: "Quantize the float model to int8 (q8bert, dynamic activation ranges) before timing.")
+    var int8 = false
 
     func run() throws {
         guard let versus else {
-            try choice.measure("infer", options) { model, batch in try ModelBenchmark.inference(model, batch: batch, runs: options.runs) }
+            try choice.measure(int8 ? "infer-int8" : "infer", options) { model, batch in
+                try ModelBenchmark.inference(try timed(model), batch: batch, runs: options.runs)
+            }
             return
         }
         let other = try ModelFolder.load(versus)
         var timings: (Timing, Timing)?
         try choice.measure("infer", options) { model, batch in
-            timings = try ModelBenchmark.alternatingInference(model, other, batch: batch, runs: options.runs)
+            timings = try ModelBenchmark.alternatingInference(try timed(model), other, batch: batch, runs: options.runs)
             return timings!.0
         }
         if let (_, b) = timings {
@@ -177,6 +187,11 @@ struct BenchInfer: ParsableCommand {
                 print(String(format: "speed-up of %@ over %@: %.2fx", versus, choice.model ?? "the model", timings!.0.medianMs / b.medianMs))
             }
         }
+    }
+
+    /// The model as timed: converted to dynamic int8 with --int8.
+    private func timed(_ model: any Model) throws -> any Model {
+        int8 ? try ModelBenchmark.int8Dynamic(model) : model
     }
 }
 

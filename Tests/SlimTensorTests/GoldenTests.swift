@@ -3,7 +3,8 @@ import Foundation
 import Testing
 
 // Forward values and gradients checked against PyTorch. The files come from
-// scripts/make-fixtures.py (see its docstring for the format); never edit them by hand.
+// scripts/make-fixtures.py (see its docstring for the format) and, for quantize.json,
+// scripts/make-quantization-fixtures.py; never edit them by hand.
 
 private struct FixtureTensor: Decodable {
     let shape: [Int]
@@ -73,6 +74,13 @@ private func evaluate(_ c: FixtureCase, _ x: [String: Tensor]) throws -> Tensor 
     case "cosineSimilarity":
         return cosineSimilarity(try input("a"), try input("b"), axis: Int(c.number("axis", default: -1)),
                                 eps: Float(c.number("eps", default: 1e-8)))
+    case "fakeQuantize": return fakeQuantize(try input("x"), scale: Float(c.number("scale", default: 1)))
+    case "fakeQuantizeRows": return fakeQuantize(try input("w"), rowScales: try input("rowScales").scalars)
+    case "int8Linear":
+        let x = try input("x")
+        let (wq, ws) = quantizeWeight(try input("w"), perChannel: c.flag("perChannel"))
+        let layer = try #require(Int8Linear(weight: wq, weightScales: ws, bias: try input("b")))
+        return layer(quantize(x, scale: symmetricScale(maxAbs: maxAbs(x))))
     default:
         Issue.record("\(c.name): unknown op \(c.op) in fixture")
         return Tensor(0)
@@ -81,7 +89,7 @@ private func evaluate(_ c: FixtureCase, _ x: [String: Tensor]) throws -> Tensor 
 
 @Suite struct GoldenTests {
     @Test(arguments: ["matmul", "softmax", "layer_norm", "activations", "cross_entropy", "kl_divergence",
-                      "regression_losses", "normalize"])
+                      "regression_losses", "normalize", "quantize"])
     func matchesPyTorch(file: String) throws {
         let url = try #require(Bundle.module.url(forResource: file, withExtension: "json", subdirectory: "Fixtures"),
                                "missing fixture \(file).json: run scripts/make-fixtures.py")
@@ -94,6 +102,7 @@ private func evaluate(_ c: FixtureCase, _ x: [String: Tensor]) throws -> Tensor 
             // Near-zero values (probabilities of masked positions, GELU's far left tail) are
             // compared absolutely; everything else relatively.
             expectClose(out, c.output.tensor, atol: 1e-6, rtol: 1e-5, "\(c.name) output")
+            if c.grads.isEmpty { continue }  // forward-only case
             let objective = c.upstream.map { sum(out * $0.tensor) } ?? out
             objective.backward()
             for (name, expected) in c.grads {

@@ -98,18 +98,26 @@ public struct PruneStage: ComponentSettings, Equatable {
     ] }
 }
 
-/// `quantize:` — prepares, calibrates and converts the model with a quantizer.
+/// `quantize:` — prepares, optionally trains (quantization-aware training: set `epochs` and
+/// the other training keys, as in `finetune`), calibrates and converts the model with a quantizer.
 public struct QuantizeStage: ComponentSettings, Equatable {
     public var quantizer = ComponentReference()
     public var select = ParameterSelector()
     public var calibrationBatches = 8
+    /// Training between prepare and calibrate; none unless the recipe sets `epochs`.
+    public var training: TrainingBlock = {
+        var block = TrainingBlock()
+        block.settings.epochs = 0
+        return block
+    }()
     public init() {}
-    public static var keys: [SettingKey<QuantizeStage>] { [
-        SettingKey("quantizer", \.quantizer, "{component: name, settings: {…}}"),
-        SettingKey("select", \.select, "which parameters: {names: [name or re:pattern, …], exclude: […]}"),
-        SettingKey("calibration_batches", \.calibrationBatches, "training batches for calibration",
-                   valid: { $0 >= 0 ? nil : "\($0) must not be negative" }),
-    ] }
+    public static var keys: [SettingKey<QuantizeStage>] {
+        [SettingKey("quantizer", \.quantizer, "{component: name, settings: {…}}"),
+         SettingKey("select", \.select, "which parameters: {names: [name or re:pattern, …], exclude: […]}"),
+         SettingKey("calibration_batches", \.calibrationBatches, "training batches for calibration",
+                    valid: { $0 >= 0 ? nil : "\($0) must not be negative" })]
+            + TrainingBlock.trainingKeys(\.training)
+    }
 }
 
 /// `evaluate:` — accuracy and F1 of the current model on a split.

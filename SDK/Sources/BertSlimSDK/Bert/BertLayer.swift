@@ -10,6 +10,8 @@ public final class BertLayer {
     /// Width of one head.
     public let headSize: Int
     let eps: Float
+    /// Rewrites Linear inputs and weights (quantization-aware training); see ``LinearTransform``.
+    public internal(set) var linearTransform: (any LinearTransform)?
 
     /// A layer with `heads` heads and FFN width `ffn`: weights N(0, 0.02²) drawn from
     /// `generator` (zeros when nil, for weights about to be loaded), biases 0, LayerNorm 1/0.
@@ -58,9 +60,9 @@ public final class BertLayer {
     ///   - dropout: rates and generator when training, nil otherwise.
     public func forward(_ x: Tensor, mask: Tensor, headGate: Tensor? = nil, keep: OutputRequest = [],
                         dropout: DropoutContext? = nil) -> Output {
-        let q = splitHeads(linear(x, weight: query.tensor, bias: queryBias.tensor), heads: heads)
-        let k = splitHeads(linear(x, weight: key.tensor, bias: keyBias.tensor), heads: heads)
-        let v = splitHeads(linear(x, weight: value.tensor, bias: valueBias.tensor), heads: heads)
+        let q = splitHeads(dense(x, query, queryBias), heads: heads)
+        let k = splitHeads(dense(x, key, keyBias), heads: heads)
+        let v = splitHeads(dense(x, value, valueBias), heads: heads)
         // scores: (B, heads, T, T) = q kᵀ / √d
         let scores = matmul(q, k, transposeB: true, alpha: 1 / Float(headSize).squareRoot())
         var probabilities = softmax(scores, additiveMask: mask)
@@ -70,11 +72,11 @@ public final class BertLayer {
         }
         let attended = dropout.map { probabilities.dropped(rate: $0.attentionRate, &$0.generator) } ?? probabilities
         let context = mergeHeads(matmul(attended, v))
-        var projected = linear(context, weight: attentionOutput.tensor, bias: attentionOutputBias.tensor)
+        var projected = dense(context, attentionOutput, attentionOutputBias)
         if let dropout { projected = projected.dropped(rate: dropout.hiddenRate, &dropout.generator) }
         let attentionOut = layerNorm(projected + x, gamma: attentionNormWeight.tensor, beta: attentionNormBias.tensor, eps: eps)
-        let inner = linearGELU(attentionOut, weight: intermediate.tensor, bias: intermediateBias.tensor)
-        var out = linear(inner, weight: output.tensor, bias: outputBias.tensor)
+        let inner = dense(attentionOut, intermediate, intermediateBias, gelu: true)
+        var out = dense(inner, output, outputBias)
         if let dropout { out = out.dropped(rate: dropout.hiddenRate, &dropout.generator) }
         let hidden = layerNorm(out + attentionOut, gamma: outputNormWeight.tensor, beta: outputNormBias.tensor, eps: eps)
         return Output(hidden: hidden,

@@ -14,6 +14,8 @@ public final class BertModel {
     public internal(set) var classifierWeight, classifierBias: Parameter?
     /// Draws dropout masks while training (seeded: runs are reproducible).
     public var dropoutGenerator = SeededGenerator(seed: 0)
+    /// The hook behind ``linearTransform`` (its layers hold it too).
+    var storedLinearTransform: (any LinearTransform)?
 
     /// A randomly initialised model (N(0, 0.02²) weights, as BERT's initializer); with a
     /// nil seed every weight is zero (a shell for weights about to be loaded).
@@ -82,9 +84,9 @@ public final class BertModel {
         precondition(t <= config.maxPositionEmbeddings, "sequence of \(t) tokens exceeds \(config.maxPositionEmbeddings) positions")
         precondition(headGates == nil || headGates!.count == layers.count, "\(headGates!.count) head gates for \(layers.count) layers")
         let positions = IntTensor(shape: [b, t], scalars: (0..<b).flatMap { _ in (0..<t).map(Int32.init) })
-        var x = embedding(batch.inputIDs, table: wordEmbeddings.tensor)
-            + embedding(positions, table: positionEmbeddings.tensor)
-            + embedding(batch.tokenTypeIDs, table: tokenTypeEmbeddings.tensor)
+        var x = embedding(batch.inputIDs, table: embeddingTable(wordEmbeddings))
+            + embedding(positions, table: embeddingTable(positionEmbeddings))
+            + embedding(batch.tokenTypeIDs, table: embeddingTable(tokenTypeEmbeddings))
         x = layerNorm(x, gamma: embeddingNormWeight.tensor, beta: embeddingNormBias.tensor, eps: config.layerNormEps)
         let dropout = training ? DropoutContext(hiddenRate: config.hiddenDropoutProb,
                                                 attentionRate: config.attentionProbsDropoutProb,
@@ -103,12 +105,12 @@ public final class BertModel {
             if let p = result.probabilities { output.attentionProbabilities.append(p) }
         }
         let cls = x.slice(axis: 1, range: 0..<1).reshaped([b, config.hiddenSize])
-        let pooled = tanh(linear(cls, weight: poolerWeight.tensor, bias: poolerBias.tensor))
+        let pooled = tanh(dense(cls, poolerWeight, poolerBias))
         output.pooled = pooled
         if let classifierWeight, let classifierBias {
             var features = pooled
             if let dropout { features = features.dropped(rate: dropout.hiddenRate, &dropout.generator) }
-            output.logits = linear(features, weight: classifierWeight.tensor, bias: classifierBias.tensor)
+            output.logits = dense(features, classifierWeight, classifierBias)
         }
         if let dropout { dropoutGenerator = dropout.generator }
         return output

@@ -1,0 +1,138 @@
+import BertSlimSDK
+import Foundation
+
+/// The folder format of a converted model: `config.json` (BERT's, plus
+/// `"bertslim_component": "q8bert-int8"` and a `quantization` block) and `model.safetensors`
+/// holding, under Hugging Face names, each Linear layer's `weight` (I8, `(N, K)`),
+/// `weight_scale` (F32, N: S_w per output row), `bias` (F32) and, for static quantization,
+/// `input_scale` (F32, 1: S_x), each embedding table's `weight` (I8) and `weight_scale`
+/// (F32, 1), and the LayerNorm parameters (F32). A value q stands for q / scale.
+extension Int8BertModel {
+    static let componentName = "q8bert-int8"
+
+    /// Every stored tensor by name.
+    func storedTensors() -> [String: SafetensorsValue] {
+        var out: [String: SafetensorsValue] = [:]
+        func table(_ name: String, _ t: Int8Tensor) {
+            out[name + ".weight"] = .int8(IntegerArray(shape: t.shape, scalars: t.scalars))
+            out[name + ".weight_scale"] = .float(Tensor(shape: [1], scalars: [t.scale]))
+        }
+        func dense(_ name: String, _ d: QuantizedDense) {
+            let l = d.linear
+            out[name + ".weight"] = .int8(l.weight)
+            out[name + ".weight_scale"] = .float(Tensor(shape: [l.outFeatures], scalars: l.weightScales))
+            if let bias = l.bias { out[name + ".bias"] = .float(bias) }
+            if let s = d.inputScale { out[name + ".input_scale"] = .float(Tensor(shape: [1], scalars: [s])) }
+        }
+        table("embeddings.word_embeddings", wordEmbeddings)
+        table("embeddings.position_embeddings", positionEmbeddings)
+        table("embeddings.token_type_embeddings", tokenTypeEmbeddings)
+        out["embeddings.LayerNorm.weight"] = .float(embeddingNormWeight)
+        out["embeddings.LayerNorm.bias"] = .float(embeddingNormBias)
+        for (i, layer) in layers.enumerated() {
+            let p = "encoder.layer.\(i)."
+            dense(p + "attention.self.query", layer.query)
+            dense(p + "attention.self.key", layer.key)
+            dense(p + "attention.self.value", layer.value)
+            dense(p + "attention.output.dense", layer.attentionOutput)
+            out[p + "attention.output.LayerNorm.weight"] = .float(layer.attentionNormWeight)
+            out[p + "attention.output.LayerNorm.bias"] = .float(layer.attentionNormBias)
+            dense(p + "intermediate.dense", layer.intermediate)
+            dense(p + "output.dense", layer.output)
+            out[p + "output.LayerNorm.weight"] = .float(layer.outputNormWeight)
+            out[p + "output.LayerNorm.bias"] = .float(layer.outputNormBias)
+        }
+        dense("pooler.dense", pooler)
+        if let classifier { dense("classifier", classifier) }
+        return out
+    }
+
+    func save(to directory: String) throws {
+        let folder = URL(fileURLWithPath: directory)
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        try SafetensorsFile.write(storedTensors(), metadata: ["format": "bertslim-q8bert-int8"],
+                                  to: folder.appendingPathComponent("model.safetensors").path)
+        var object = config.jsonObject()
+        object["bertslim_component"] = Self.componentName
+        object["quantization"] = ["method": "q8bert", "bits": 8, "symmetric": true,
+                                  "activations": dynamic ? "dynamic" : "static",
+                                  "weights": perChannel ? "per-channel" : "per-tensor",
+                                  "attention": bf16Attention ? "bf16" : "float"] as [String: Any]
+        let data = try JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys])
+        try data.write(to: folder.appendingPathComponent("config.json"), options: .atomic)
+    }
+
+    /// Rebuilds the whole model from a folder written by ``save(to:)``.
+    func load(from directory: String) throws {
+        let configPath = (directory as NSString).appendingPathComponent("config.json")
+        let config = try BertConfig(path: configPath)
+        guard let data = FileManager.default.contents(atPath: configPath),
+              let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
+              object["bertslim_component"] as? String == Self.componentName,
+              let quantization = object["quantization"] as? [String: Any],
+              let activations = quantization["activations"] as? String, ["static", "dynamic"].contains(activations) else {
+            throw BertError.invalidValue(file: configPath, key: "quantization",
+                                         reason: "not a q8bert-int8 model (want bertslim_component q8bert-int8 and quantization.activations static or dynamic)")
+        }
+        let path = (directory as NSString).appendingPathComponent("model.safetensors")
+        let file = try SafetensorsFile(path: path)
+        let dynamic = activations == "dynamic"
+        func floats(_ name: String, _ shape: [Int]) throws -> Tensor {
+            let t = try file.tensor(named: name)
+            guard t.shape == shape else { throw BertError.shapeMismatch(file: path, name: name, expected: shape, found: t.shape) }
+            return t
+        }
+        func scale(_ name: String) throws -> Float {
+            let s = try floats(name, [1]).scalars[0]
+            guard s > 0, s.isFinite else { throw BertError.invalidValue(file: path, key: name, reason: "scale \(s) is not positive and finite") }
+            return s
+        }
+        func table(_ name: String, _ shape: [Int]) throws -> Int8Tensor {
+            let q = try file.integers(named: name + ".weight", as: Int8.self)
+            guard q.shape == shape else { throw BertError.shapeMismatch(file: path, name: name + ".weight", expected: shape, found: q.shape) }
+            return Int8Tensor(shape: q.shape, scalars: q.scalars, scale: try scale(name + ".weight_scale"))
+        }
+        func parts(_ name: String, _ shape: [Int]) throws -> (IntegerArray<Int8>, [Float], Tensor, Float?) {
+            let q = try file.integers(named: name + ".weight", as: Int8.self)
+            guard q.shape == shape else { throw BertError.shapeMismatch(file: path, name: name + ".weight", expected: shape, found: q.shape) }
+            let scales = try floats(name + ".weight_scale", [shape[0]]).scalars
+            guard scales.allSatisfy({ $0 > 0 && $0.isFinite }) else {
+                throw BertError.invalidValue(file: path, key: name + ".weight_scale", reason: "scales must be positive and finite")
+            }
+            return (q, scales, try floats(name + ".bias", [shape[0]]), dynamic ? nil : try scale(name + ".input_scale"))
+        }
+        func dense(_ name: String, _ shape: [Int]) throws -> QuantizedDense {
+            let (q, s, b, input) = try parts(name, shape)
+            return try QuantizedDense(weight: q, scales: s, bias: b, inputScale: input, name: name)
+        }
+        let h = config.hiddenSize
+        var layers: [Int8BertLayer] = []
+        for l in 0..<config.numHiddenLayers {
+            let p = "encoder.layer.\(l)."
+            let (heads, ffn) = (config.heads(layer: l), config.intermediateSize(layer: l))
+            let inner = heads * config.headSize
+            layers.append(Int8BertLayer(
+                query: try dense(p + "attention.self.query", [inner, h]), key: try dense(p + "attention.self.key", [inner, h]),
+                value: try dense(p + "attention.self.value", [inner, h]), attentionOutput: try dense(p + "attention.output.dense", [h, inner]),
+                intermediate: try dense(p + "intermediate.dense", [ffn, h]), output: try dense(p + "output.dense", [h, ffn]),
+                attentionNorm: (try floats(p + "attention.output.LayerNorm.weight", [h]), try floats(p + "attention.output.LayerNorm.bias", [h])),
+                outputNorm: (try floats(p + "output.LayerNorm.weight", [h]), try floats(p + "output.LayerNorm.bias", [h])),
+                heads: heads, headSize: config.headSize, eps: config.layerNormEps))
+        }
+        self.config = config
+        self.dynamic = dynamic
+        perChannel = quantization["weights"] as? String == "per-channel"
+        wordEmbeddings = try table("embeddings.word_embeddings", [config.vocabSize, h])
+        positionEmbeddings = try table("embeddings.position_embeddings", [config.maxPositionEmbeddings, h])
+        tokenTypeEmbeddings = try table("embeddings.token_type_embeddings", [config.typeVocabSize, h])
+        embeddingNormWeight = try floats("embeddings.LayerNorm.weight", [h])
+        embeddingNormBias = try floats("embeddings.LayerNorm.bias", [h])
+        self.layers = layers
+        guard ["float", "bf16", nil].contains(quantization["attention"] as? String) else {
+            throw BertError.invalidValue(file: configPath, key: "quantization.attention", reason: "must be float or bf16")
+        }
+        bf16Attention = quantization["attention"] as? String == "bf16"
+        pooler = try dense("pooler.dense", [h, h])
+        classifier = config.labels.isEmpty ? nil : try dense("classifier", [config.labels.count, h])
+    }
+}

@@ -1,0 +1,114 @@
+import BertSlimSDK
+import Foundation
+
+/// BERT converted to int8 by Q8BERT (Zafrir et al. 2019): every Linear layer (attention,
+/// FFN, pooler, classifier) holds int8 weights and runs oneDNN's int8 matmul; the three
+/// embedding tables are int8; LayerNorm, softmax and GELU stay in float.
+///
+/// With static quantization each Linear layer has a frozen input scale (from QAT's EMA
+/// ranges or calibration), LayerNorm writes the next GEMM's int8 input in the same pass and
+/// the FFN's GELU output is requantized inside the GEMM. With dynamic quantization each
+/// input is quantized with its own max|x|, as PyTorch's `quantize_dynamic`.
+///
+/// Its folder (`config.json` with `"bertslim_component": "q8bert-int8"`, `model.safetensors`
+/// with I8 weights and F32 scales) reloads through ``load(from:)``. It runs inference only:
+/// training it again means quantizing the float model again.
+final class Int8BertModel: Student {
+    typealias Settings = NoSettings
+
+    var config: BertConfig
+    var dynamic: Bool
+    var perChannel: Bool
+    var wordEmbeddings, positionEmbeddings, tokenTypeEmbeddings: Int8Tensor
+    var embeddingNormWeight, embeddingNormBias: Tensor
+    var layers: [Int8BertLayer]
+    var pooler: QuantizedDense
+    var classifier: QuantizedDense?
+    /// Whether attention's P·V runs in bfloat16 (static scales only; off in Q8BERT).
+    var bf16Attention: Bool {
+        get { layers.first?.bf16Attention ?? false }
+        set { for layer in layers { layer.bf16Attention = newValue } }
+    }
+
+    /// An empty model, rebuilt by ``load(from:)`` (the host's loader contract).
+    init(settings: NoSettings, context: ComponentContext) throws {
+        config = BertConfig(vocabSize: 1, hiddenSize: 1, numHiddenLayers: 0, numAttentionHeads: 1, intermediateSize: 1,
+                            maxPositionEmbeddings: 1, typeVocabSize: 1)
+        dynamic = true
+        perChannel = false
+        let zero = Int8Tensor(shape: [1, 1], scalars: [0], scale: 1)
+        (wordEmbeddings, positionEmbeddings, tokenTypeEmbeddings) = (zero, zero, zero)
+        (embeddingNormWeight, embeddingNormBias) = (.ones([1]), .zeros([1]))
+        layers = []
+        pooler = try QuantizedDense(weight: .zeros([1, 1]), bias: .zeros([1]), inputScale: nil, perChannel: false, name: "pooler")
+    }
+
+    init(config: BertConfig, dynamic: Bool, perChannel: Bool, embeddings: (Int8Tensor, Int8Tensor, Int8Tensor),
+         embeddingNorm: (Tensor, Tensor), layers: [Int8BertLayer], pooler: QuantizedDense, classifier: QuantizedDense?) {
+        self.config = config
+        self.dynamic = dynamic
+        self.perChannel = perChannel
+        (wordEmbeddings, positionEmbeddings, tokenTypeEmbeddings) = embeddings
+        (embeddingNormWeight, embeddingNormBias) = embeddingNorm
+        self.layers = layers
+        self.pooler = pooler
+        self.classifier = classifier
+    }
+
+    /// Class names in logit order.
+    var labels: [String] { config.labels }
+
+    /// The model's values as float parameters under Hugging Face names (int8 weights
+    /// dequantized, q/k/v split again): what selectors and reports count. Made on demand.
+    var namedParameters: [(name: String, parameter: Parameter)] {
+        let stored = storedTensors()
+        return stored.compactMap { name, value -> (String, Tensor)? in
+            switch value {
+            case .float(let t) where !name.hasSuffix("_scale"): return (name, t)
+            case .int8(let q):
+                // q / S_w, one scale per row (or one for the table).
+                guard let scales = stored[name + "_scale"]?.tensor?.scalars else { return nil }
+                let width = q.count / max(q.shape[0], 1)
+                return (name, Tensor(shape: q.shape, scalars: q.scalars.enumerated().map {
+                    Float($0.element) / scales[scales.count == 1 ? 0 : $0.offset / width]
+                }))
+            default: return nil
+            }
+        }.map { (name: $0.0, parameter: Parameter($0.1)) }.sorted { $0.name < $1.name }
+    }
+
+    func forward(_ batch: Batch, request: OutputRequest, training: Bool) throws -> ModelOutput {
+        let (b, t) = (batch.size, batch.length)
+        guard !request.contains(.attentionScores) && !request.contains(.attentionProbabilities) else {
+            throw ComponentError("q8bert-int8", "an int8 model does not keep attention scores or probabilities (use the float model)")
+        }
+        guard t <= config.maxPositionEmbeddings else {
+            throw ComponentError("q8bert-int8", "a sequence of \(t) tokens exceeds the model's \(config.maxPositionEmbeddings) positions")
+        }
+        guard batch.inputIDs.scalars.allSatisfy({ $0 >= 0 && Int($0) < config.vocabSize }),
+              batch.tokenTypeIDs.scalars.allSatisfy({ $0 >= 0 && Int($0) < config.typeVocabSize }) else {
+            throw ComponentError("q8bert-int8", "a token or segment id is outside the model's vocabulary")
+        }
+        let positions = IntTensor(shape: [b, t], scalars: (0..<b).flatMap { _ in (0..<t).map(Int32.init) })
+        var sum = Tensor(uninitializedShape: [b, t, config.hiddenSize])
+        embeddingInt8(batch.inputIDs, table: wordEmbeddings, into: &sum, accumulate: false)
+        embeddingInt8(positions, table: positionEmbeddings, into: &sum, accumulate: true)
+        embeddingInt8(batch.tokenTypeIDs, table: tokenTypeEmbeddings, into: &sum, accumulate: true)
+        let firstScale = layers.first?.query.inputScale
+        var (x, xq) = layerNormQuantized(sum, residual: nil, gamma: embeddingNormWeight, beta: embeddingNormBias,
+                                         eps: config.layerNormEps, scale: firstScale)
+        let mask = Tensor(shape: [b, t], scalars: batch.attentionMask.scalars.map { $0 != 0 ? 0 : -Float.greatestFiniteMagnitude })
+        var output = ModelOutput(logits: nil)
+        if request.contains(.hiddenStates) { output.hiddenStates.append(x) }
+        for (l, layer) in layers.enumerated() {
+            let input = xq ?? layer.query.quantizeInput(x)
+            (x, xq) = layer.forward(x, input, mask: mask, nextScale: l + 1 < layers.count ? layers[l + 1].query.inputScale : nil)
+            if request.contains(.hiddenStates) { output.hiddenStates.append(x) }
+        }
+        let cls = x.slice(axis: 1, range: 0..<1).reshaped([b, config.hiddenSize])
+        let pooled = tanh(pooler(cls))
+        output.pooled = pooled
+        if let classifier { output.logits = classifier(pooled) }
+        return output
+    }
+}

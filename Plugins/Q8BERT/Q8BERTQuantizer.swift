@@ -1,0 +1,85 @@
+import BertSlimSDK
+
+/// Q8BERT: symmetric linear int8 quantization of BERT's Linear layers and embeddings
+/// (Zafrir et al. 2019, Q8BERT: Quantized 8Bit BERT).
+///
+/// A value x is stored as `q = clamp(round(x·S), ±127)` with `S = 127 / max|x|`. Weights take
+/// S from their own max (per tensor, or per output row with `per_channel`); activations
+/// from an observed range. Three modes:
+/// - `qat`: quantization-aware training. ``prepare(_:)`` installs fake quantization (STE
+///   backward) and EMA observers (decay `ema_decay`) on every Linear input; the quantize
+///   stage then trains; the ranges are frozen at conversion.
+/// - `static`: post-training; ranges observed on calibration batches in float.
+/// - `dynamic`: post-training; each batch's inputs quantized with their own max|x|, as
+///   PyTorch's `quantize_dynamic`.
+/// ``convert(_:)`` returns an ``Int8BertModel``: int8 weights on disk, int8 oneDNN GEMMs.
+final class Q8BERTQuantizer: Quantizer {
+    enum Mode: String, Decodable, CaseIterable { case qat, `static`, dynamic }
+    enum AttentionPrecision: String, Decodable, CaseIterable { case float, bf16 }
+
+    struct Settings: ComponentSettings {
+        var mode = Mode.qat
+        var perChannel = false
+        var emaDecay: Float = 0.9999
+        var range = RangeRule.ema
+        var attention = AttentionPrecision.float
+        static var keys: [SettingKey<Settings>] { [
+            SettingKey("mode", \.mode, "qat (fake-quant training), static (calibrated ranges) or dynamic (per-batch ranges)"),
+            SettingKey("per_channel", \.perChannel, "one weight scale per output row instead of one per tensor"),
+            SettingKey("ema_decay", \.emaDecay, "decay of the moving average of activation max|x| (Q8BERT: 0.9999)",
+                       valid: { $0 > 0 && $0 < 1 ? nil : "\($0) is not in (0, 1)" }),
+            SettingKey("range", \.range, "how batches combine into an activation range: ema or max"),
+            SettingKey("attention", \.attention, "attention's P·V in float (Q8BERT) or bf16 (static modes; faster)"),
+        ] }
+    }
+
+    let settings: Settings
+    /// The fake-quantization hook installed by ``prepare(_:)`` (qat, static).
+    private(set) var transform: FakeQuantTransform?
+
+    init(settings: Settings, context: ComponentContext) { self.settings = settings }
+
+    private func bert(_ model: any Model) throws -> BertModel {
+        guard let bert = model as? BertModel else {
+            throw ComponentError("q8bert", "quantizes BERT models (got \(type(of: model)))")
+        }
+        return bert
+    }
+
+    func prepare(_ model: any Model) throws {
+        let bert = try bert(model)
+        switch settings.mode {
+        case .qat:
+            transform = FakeQuantTransform(rule: settings.range, decay: settings.emaDecay, perChannel: settings.perChannel,
+                                           observing: .whileTraining, quantizeActivations: true, quantizeWeights: true)
+        case .static:
+            transform = FakeQuantTransform(rule: settings.range, decay: settings.emaDecay, perChannel: settings.perChannel,
+                                           observing: .always, quantizeActivations: false, quantizeWeights: false)
+        case .dynamic:
+            transform = nil
+        }
+        bert.linearTransform = transform
+    }
+
+    /// Static mode observes float activations on `batches`; QAT keeps its trained ranges
+    /// (batches only fill layers that training never reached).
+    func calibrate(_ model: any Model, batches: [Batch]) throws {
+        guard settings.mode == .static || settings.mode == .qat, transform != nil else { return }
+        try withoutGradient {
+            for batch in batches { _ = try model.forward(batch, request: [], training: false) }
+        }
+    }
+
+    func convert(_ model: any Model) throws -> any Model {
+        let bert = try bert(model)
+        let observers = transform
+        bert.linearTransform = nil
+        if settings.mode != .dynamic && observers == nil {
+            throw ComponentError("q8bert", "convert called before prepare (mode \(settings.mode.rawValue) needs observed ranges)")
+        }
+        let ranges: ((Parameter) -> Float?)? = settings.mode == .dynamic ? nil : { observers?.observers[ObjectIdentifier($0)]?.scale }
+        let converted = try Int8BertModel(converting: bert, perChannel: settings.perChannel, inputScale: ranges)
+        converted.bf16Attention = settings.attention == .bf16
+        return converted
+    }
+}

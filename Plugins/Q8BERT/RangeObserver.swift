@@ -1,0 +1,38 @@
+import BertSlimSDK
+
+/// How an observer folds the max|x| of successive batches into one range.
+enum RangeRule: String, Decodable, CaseIterable, Sendable {
+    /// Exponential moving average, the first batch's value to start (Q8BERT, for training).
+    case ema
+    /// The largest value seen (post-training calibration, as PyTorch's MinMaxObserver).
+    case max
+}
+
+/// The range of one activation: max|x| folded over batches, giving the Q8BERT scale
+/// `127 / range` (Zafrir et al. 2019: EMA with decay 0.9999 during training, frozen at
+/// conversion).
+final class RangeObserver {
+    let rule: RangeRule
+    let decay: Float
+    /// The folded max|x|; nil before the first batch.
+    private(set) var range: Float?
+
+    init(rule: RangeRule, decay: Float) {
+        self.rule = rule
+        self.decay = decay
+    }
+
+    /// Folds in the max|x| of `x`.
+    func observe(_ x: Tensor) {
+        let m = maxAbs(x)
+        guard m.isFinite else { return }
+        guard let range else { self.range = m; return }
+        switch rule {
+        case .ema: self.range = decay * range + (1 - decay) * m
+        case .max: self.range = Swift.max(range, m)
+        }
+    }
+
+    /// `127 / range`; nil before any batch.
+    var scale: Float? { range.map { symmetricScale(maxAbs: $0) } }
+}

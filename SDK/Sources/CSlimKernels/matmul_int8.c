@@ -1,0 +1,234 @@
+// Int8 linear layers on oneDNN: y = scales ⊙ (x_s8 · W_s8ᵀ + b_s32), with GELU and a residual
+// sum optionally fused, writing f32, s8 or raw s32 accumulators. Weights are reordered once
+// into the layout the primitive prefers (with oneDNN's s8·s8 compensation); one primitive per
+// (weights, rows, output kind, scale values) is created on first use and kept. The scales are
+// baked into the primitive: oneDNN 2.6 falls back from its brgemm kernels
+// (brg:avx512_core_vnni here) to gemm:jit when output scales are runtime arguments, so
+// dynamic quantization asks for s32 accumulators and scales them in its own epilogue.
+#include "slim_int8.h"
+#include "slim_kernels.h"
+
+#include <dnnl.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+static dnnl_engine_t engine;
+static dnnl_stream_t stream;
+static pthread_once_t engine_once = PTHREAD_ONCE_INIT;
+static pthread_mutex_t cache_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static void init_engine(void) {
+    slim_num_threads();
+    dnnl_engine_create(&engine, dnnl_cpu, 0);
+    dnnl_stream_create(&stream, engine, dnnl_stream_default_flags);
+}
+
+struct slim_int8_weights {
+    dnnl_memory_desc_t md;
+    void *data;
+    int64_t n, k;
+};
+
+typedef struct {
+    const void *weights;
+    int64_t m;
+    uint64_t scales_hash;
+    int dst, gelu, accumulate, has_scales;
+    float gelu_scale;
+} int8_key;
+
+typedef struct int8_entry {
+    int8_key key;
+    dnnl_primitive_t primitive;
+    dnnl_primitive_desc_t pd;
+    struct int8_entry *next;
+} int8_entry;
+
+#define BUCKETS 1024
+static int8_entry *buckets[BUCKETS];
+
+static size_t key_hash(const int8_key *key) {
+    const unsigned char *p = (const unsigned char *)key;
+    size_t h = 1469598103934665603ull;
+    for (size_t i = 0; i < sizeof *key; i++) h = (h ^ p[i]) * 1099511628211ull;
+    return h % BUCKETS;
+}
+
+// The matmul descriptor for (m, k) s8 · (k, n) s8 → (m, n) f32/s8 with an s32 bias.
+static int make_desc(dnnl_matmul_desc_t *desc, int64_t m, int64_t n, int64_t k,
+                     const dnnl_memory_desc_t *wei, int dst_kind, int has_bias) {
+    dnnl_memory_desc_t src, dst, bias;
+    dnnl_dims_t sd = {m, k}, dd = {m, n}, bd = {1, n};
+    dnnl_data_type_t types[4] = {dnnl_f32, dnnl_s8, dnnl_s32, dnnl_bf16};
+    dnnl_memory_desc_init_by_tag(&src, 2, sd, dnnl_s8, dnnl_ab);
+    dnnl_memory_desc_init_by_tag(&dst, 2, dd, types[dst_kind], dnnl_ab);
+    dnnl_memory_desc_init_by_tag(&bias, 2, bd, dnnl_s32, dnnl_ab);
+    return dnnl_matmul_desc_init(desc, &src, wei, has_bias ? &bias : NULL, &dst) == dnnl_success;
+}
+
+static dnnl_primitive_attr_t make_attr(int64_t n, const float *scales, int gelu, float gelu_scale,
+                                       int accumulate) {
+    dnnl_primitive_attr_t attr;
+    dnnl_primitive_attr_create(&attr);
+    if (scales) dnnl_primitive_attr_set_output_scales(attr, n, 1 << 1, scales);  // one per column
+    if (gelu || accumulate) {
+        dnnl_post_ops_t ops;
+        dnnl_post_ops_create(&ops);
+        if (accumulate) dnnl_post_ops_append_sum(ops, 1.0f);
+        if (gelu) dnnl_post_ops_append_eltwise(ops, gelu_scale, dnnl_eltwise_gelu_erf, 0, 0);
+        dnnl_primitive_attr_set_post_ops(attr, ops);
+        dnnl_post_ops_destroy(ops);
+    }
+    return attr;
+}
+
+slim_int8_weights *slim_int8_pack_weights(const int8_t *w, int64_t n, int64_t k) {
+    pthread_once(&engine_once, init_engine);
+    dnnl_memory_desc_t any, plain;
+    dnnl_dims_t wd = {k, n};
+    dnnl_memory_desc_init_by_tag(&any, 2, wd, dnnl_s8, dnnl_format_tag_any);
+    dnnl_memory_desc_init_by_tag(&plain, 2, wd, dnnl_s8, dnnl_ba);  // (K, N) stored as (N, K)
+    dnnl_matmul_desc_t desc;
+    dnnl_primitive_desc_t pd;
+    dnnl_primitive_attr_t attr = make_attr(n, NULL, 0, 1, 0);
+    int ok = make_desc(&desc, 128, n, k, &any, 0, 1) &&
+             dnnl_primitive_desc_create(&pd, &desc, attr, engine, NULL) == dnnl_success;
+    dnnl_primitive_attr_destroy(attr);
+    if (!ok) return NULL;
+    slim_int8_weights *p = calloc(1, sizeof *p);
+    p->md = *dnnl_primitive_desc_query_md(pd, dnnl_query_weights_md, 0);
+    dnnl_primitive_desc_destroy(pd);
+    p->n = n; p->k = k;
+    size_t size = dnnl_memory_desc_get_size(&p->md);
+    if (posix_memalign(&p->data, 64, size) != 0) { free(p); return NULL; }
+    memset(p->data, 0, size);
+
+    dnnl_primitive_desc_t rpd;
+    dnnl_primitive_t reorder;
+    dnnl_memory_t from, to;
+    dnnl_memory_create(&from, &plain, engine, (void *)w);
+    dnnl_memory_create(&to, &p->md, engine, p->data);
+    ok = dnnl_reorder_primitive_desc_create(&rpd, &plain, engine, &p->md, engine, NULL) == dnnl_success &&
+         dnnl_primitive_create(&reorder, rpd) == dnnl_success;
+    if (ok) {
+        dnnl_exec_arg_t args[2] = {{DNNL_ARG_FROM, from}, {DNNL_ARG_TO, to}};
+        ok = dnnl_primitive_execute(reorder, stream, 2, args) == dnnl_success;
+        dnnl_stream_wait(stream);
+        dnnl_primitive_destroy(reorder);
+        dnnl_primitive_desc_destroy(rpd);
+    }
+    dnnl_memory_destroy(from);
+    dnnl_memory_destroy(to);
+    if (!ok) { slim_int8_weights_free(p); return NULL; }
+    return p;
+}
+
+void slim_int8_weights_free(slim_int8_weights *p) {
+    if (!p) return;
+    pthread_mutex_lock(&cache_lock);  // primitives made for these weights go with them
+    for (int h = 0; h < BUCKETS; h++) {
+        int8_entry **link = &buckets[h];
+        while (*link) {
+            int8_entry *e = *link;
+            if (e->key.weights == p) {
+                *link = e->next;
+                dnnl_primitive_destroy(e->primitive);
+                dnnl_primitive_desc_destroy(e->pd);
+                free(e);
+            } else {
+                link = &e->next;
+            }
+        }
+    }
+    pthread_mutex_unlock(&cache_lock);
+    free(p->data);
+    free(p);
+}
+
+static int8_entry *find_or_create(const int8_key *key, const slim_int8_weights *w,
+                                  const float *scales, int has_bias) {
+    size_t h = key_hash(key);
+    pthread_mutex_lock(&cache_lock);
+    for (int8_entry *e = buckets[h]; e; e = e->next)
+        if (memcmp(&e->key, key, sizeof *key) == 0) { pthread_mutex_unlock(&cache_lock); return e; }
+    int8_entry *entry = NULL;
+    dnnl_matmul_desc_t desc;
+    dnnl_primitive_desc_t pd = NULL;
+    dnnl_primitive_attr_t attr = make_attr(w->n, scales, key->gelu, key->gelu_scale, key->accumulate);
+    if (make_desc(&desc, key->m, w->n, w->k, &w->md, key->dst, has_bias) &&
+        dnnl_primitive_desc_create(&pd, &desc, attr, engine, NULL) == dnnl_success) {
+        entry = calloc(1, sizeof *entry);
+        entry->key = *key;
+        entry->pd = pd;
+        if (dnnl_primitive_create(&entry->primitive, pd) != dnnl_success) {
+            dnnl_primitive_desc_destroy(pd);
+            free(entry);
+            entry = NULL;
+        } else {
+            entry->next = buckets[h];
+            buckets[h] = entry;
+        }
+    }
+    dnnl_primitive_attr_destroy(attr);
+    pthread_mutex_unlock(&cache_lock);
+    return entry;
+}
+
+static uint64_t hash_scales(const float *scales, int64_t n) {
+    uint64_t h = 1469598103934665603ull;
+    const unsigned char *p = (const unsigned char *)scales;
+    for (int64_t i = 0; i < n * (int64_t)sizeof(float); i++) h = (h ^ p[i]) * 1099511628211ull;
+    return h;
+}
+
+int slim_int8_linear(const slim_int8_weights *w, int64_t m, const int8_t *x, const float *scales,
+                     const int32_t *bias, int gelu, float gelu_scale, int accumulate, int dst_kind,
+                     void *y) {
+    pthread_once(&engine_once, init_engine);
+    if (dst_kind < 0 || dst_kind > 3) return dnnl_invalid_arguments;
+    int8_key key;
+    memset(&key, 0, sizeof key);  // padding bytes take part in the hash
+    key.weights = w; key.m = m; key.dst = dst_kind; key.gelu = gelu;
+    key.accumulate = accumulate; key.gelu_scale = gelu ? gelu_scale : 0;
+    key.has_scales = scales != NULL;
+    key.scales_hash = scales ? hash_scales(scales, w->n) : 0;
+    if (bias == NULL) key.has_scales |= 2;
+    int8_entry *e = find_or_create(&key, w, scales, bias != NULL);
+    if (!e) return dnnl_unimplemented;
+    const dnnl_memory_desc_t *src_md = dnnl_primitive_desc_query_md(e->pd, dnnl_query_src_md, 0);
+    const dnnl_memory_desc_t *dst_md = dnnl_primitive_desc_query_md(e->pd, dnnl_query_dst_md, 0);
+    dnnl_memory_t ms, mw, md, mb = NULL;
+    dnnl_memory_create(&ms, src_md, engine, (void *)x);
+    dnnl_memory_create(&mw, &w->md, engine, w->data);
+    dnnl_memory_create(&md, dst_md, engine, y);
+    dnnl_exec_arg_t args[4] = {{DNNL_ARG_SRC, ms}, {DNNL_ARG_WEIGHTS, mw}, {DNNL_ARG_DST, md}};
+    int nargs = 3;
+    if (bias) {
+        const dnnl_memory_desc_t *bias_md = dnnl_primitive_desc_query_md(e->pd, dnnl_query_weights_md, 1);
+        dnnl_memory_create(&mb, bias_md, engine, (void *)bias);
+        args[nargs++] = (dnnl_exec_arg_t){DNNL_ARG_BIAS, mb};
+    }
+    int status = dnnl_primitive_execute(e->primitive, stream, nargs, args);
+    dnnl_stream_wait(stream);
+    dnnl_memory_destroy(ms);
+    dnnl_memory_destroy(mw);
+    dnnl_memory_destroy(md);
+    if (mb) dnnl_memory_destroy(mb);
+    return status;
+}
+
+const char *slim_int8_impl_name(const slim_int8_weights *w, int64_t m, int dst_kind) {
+    pthread_once(&engine_once, init_engine);
+    float *ones = malloc((size_t)w->n * sizeof(float));
+    for (int64_t i = 0; i < w->n; i++) ones[i] = 1.0f;
+    int8_key key;
+    memset(&key, 0, sizeof key);
+    key.weights = w; key.m = m; key.dst = dst_kind; key.has_scales = 1;
+    key.scales_hash = hash_scales(ones, w->n);
+    int8_entry *e = find_or_create(&key, w, ones, 1);
+    free(ones);
+    const char *name = NULL;
+    if (e) dnnl_primitive_desc_query(e->pd, dnnl_query_impl_info_str, 0, &name);
+    return name ? name : "unavailable";
+}
