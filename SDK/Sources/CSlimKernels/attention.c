@@ -6,6 +6,8 @@
 #include "slim_int8.h"
 
 #include <dnnl.h>
+
+#include "dnnl_exec.h"
 #include <pthread.h>
 #include <stdlib.h>
 
@@ -74,14 +76,13 @@ static attention_entry *find_or_create(int64_t b, int64_t h, int64_t t, int64_t 
     return entry;
 }
 
-static int run(attention_entry *e, const float *a, const float *b, float *c) {
+static int run(attention_entry *e, const void *a, const void *b, void *c) {
     dnnl_memory_t ma, mb, mc;
     dnnl_memory_create(&ma, dnnl_primitive_desc_query_md(e->pd, dnnl_query_src_md, 0), engine, (void *)a);
     dnnl_memory_create(&mb, dnnl_primitive_desc_query_md(e->pd, dnnl_query_weights_md, 0), engine, (void *)b);
     dnnl_memory_create(&mc, dnnl_primitive_desc_query_md(e->pd, dnnl_query_dst_md, 0), engine, c);
     dnnl_exec_arg_t args[3] = {{DNNL_ARG_SRC, ma}, {DNNL_ARG_WEIGHTS, mb}, {DNNL_ARG_DST, mc}};
-    int status = dnnl_primitive_execute(e->primitive, stream, 3, args);
-    dnnl_stream_wait(stream);
+    int status = slim_dnnl_execute(e->primitive, stream, 3, args);
     dnnl_memory_destroy(ma);
     dnnl_memory_destroy(mb);
     dnnl_memory_destroy(mc);

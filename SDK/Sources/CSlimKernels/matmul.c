@@ -2,6 +2,8 @@
 #include "slim_kernels.h"
 
 #include <dnnl.h>
+
+#include "dnnl_exec.h"
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,6 +12,17 @@ static dnnl_engine_t engine;
 static dnnl_stream_t stream;
 static pthread_once_t engine_once = PTHREAD_ONCE_INIT;
 static pthread_mutex_t cache_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static pthread_mutex_t execute_lock = PTHREAD_MUTEX_INITIALIZER;
+
+dnnl_status_t slim_dnnl_execute(const_dnnl_primitive_t primitive, dnnl_stream_t on, int nargs,
+                                const dnnl_exec_arg_t *args) {
+    pthread_mutex_lock(&execute_lock);
+    dnnl_status_t status = dnnl_primitive_execute(primitive, on, nargs, args);
+    if (status == dnnl_success) status = dnnl_stream_wait(on);
+    pthread_mutex_unlock(&execute_lock);
+    return status;
+}
 
 static void init_engine(void) {
     slim_num_threads();  // sets OpenMP's thread count before oneDNN reads it
@@ -111,8 +124,7 @@ static int execute(cache_entry *e, const void *a, const void *b, const void *bia
         dnnl_memory_create(&mb, bias_md, engine, (void *)bias);
         args[nargs++] = (dnnl_exec_arg_t){DNNL_ARG_BIAS, mb};
     }
-    int status = dnnl_primitive_execute(e->primitive, stream, nargs, args);
-    dnnl_stream_wait(stream);
+    int status = slim_dnnl_execute(e->primitive, stream, nargs, args);
     dnnl_memory_destroy(ms);
     dnnl_memory_destroy(mw);
     dnnl_memory_destroy(md);
@@ -169,8 +181,7 @@ slim_packed_weights *slim_pack_weights(const float *w, int64_t n, int64_t k) {
              dnnl_primitive_create(&reorder, rpd) == dnnl_success;
     if (ok) {
         dnnl_exec_arg_t args[2] = {{DNNL_ARG_FROM, from}, {DNNL_ARG_TO, to}};
-        ok = dnnl_primitive_execute(reorder, stream, 2, args) == dnnl_success;
-        dnnl_stream_wait(stream);
+        ok = slim_dnnl_execute(reorder, stream, 2, args) == dnnl_success;
         dnnl_primitive_destroy(reorder);
         dnnl_primitive_desc_destroy(rpd);
     }

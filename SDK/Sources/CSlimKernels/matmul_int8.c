@@ -9,6 +9,8 @@
 #include "slim_kernels.h"
 
 #include <dnnl.h>
+
+#include "dnnl_exec.h"
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -113,8 +115,7 @@ slim_int8_weights *slim_int8_pack_weights(const int8_t *w, int64_t n, int64_t k)
          dnnl_primitive_create(&reorder, rpd) == dnnl_success;
     if (ok) {
         dnnl_exec_arg_t args[2] = {{DNNL_ARG_FROM, from}, {DNNL_ARG_TO, to}};
-        ok = dnnl_primitive_execute(reorder, stream, 2, args) == dnnl_success;
-        dnnl_stream_wait(stream);
+        ok = slim_dnnl_execute(reorder, stream, 2, args) == dnnl_success;
         dnnl_primitive_destroy(reorder);
         dnnl_primitive_desc_destroy(rpd);
     }
@@ -209,8 +210,7 @@ int slim_int8_linear(const slim_int8_weights *w, int64_t m, const int8_t *x, con
         dnnl_memory_create(&mb, bias_md, engine, (void *)bias);
         args[nargs++] = (dnnl_exec_arg_t){DNNL_ARG_BIAS, mb};
     }
-    int status = dnnl_primitive_execute(e->primitive, stream, nargs, args);
-    dnnl_stream_wait(stream);
+    int status = slim_dnnl_execute(e->primitive, stream, nargs, args);
     dnnl_memory_destroy(ms);
     dnnl_memory_destroy(mw);
     dnnl_memory_destroy(md);
