@@ -12,4 +12,9 @@
 dnnl_status_t slim_dnnl_execute(const_dnnl_primitive_t primitive, dnnl_stream_t stream, int nargs,
                                 const dnnl_exec_arg_t *args);
 
+// Copies `from` (layout `from_md`) into `to` (layout `to_md`, e.g. a matmul's packed weights) with
+// a one-off reorder primitive on `engine`; returns 1 on success.
+int slim_dnnl_reorder(dnnl_engine_t engine, dnnl_stream_t stream, const dnnl_memory_desc_t *from_md,
+                      const void *from, const dnnl_memory_desc_t *to_md, void *to);
+
 #endif

@@ -24,6 +24,26 @@ dnnl_status_t slim_dnnl_execute(const_dnnl_primitive_t primitive, dnnl_stream_t 
     return status;
 }
 
+int slim_dnnl_reorder(dnnl_engine_t on, dnnl_stream_t stream, const dnnl_memory_desc_t *from_md,
+                      const void *from, const dnnl_memory_desc_t *to_md, void *to) {
+    dnnl_primitive_desc_t rpd;
+    dnnl_primitive_t reorder;
+    dnnl_memory_t source, target;
+    dnnl_memory_create(&source, from_md, on, (void *)from);
+    dnnl_memory_create(&target, to_md, on, to);
+    int ok = dnnl_reorder_primitive_desc_create(&rpd, from_md, on, to_md, on, NULL) == dnnl_success &&
+             dnnl_primitive_create(&reorder, rpd) == dnnl_success;
+    if (ok) {
+        dnnl_exec_arg_t args[2] = {{DNNL_ARG_FROM, source}, {DNNL_ARG_TO, target}};
+        ok = slim_dnnl_execute(reorder, stream, 2, args) == dnnl_success;
+        dnnl_primitive_destroy(reorder);
+        dnnl_primitive_desc_destroy(rpd);
+    }
+    dnnl_memory_destroy(source);
+    dnnl_memory_destroy(target);
+    return ok;
+}
+
 static void init_engine(void) {
     slim_num_threads();  // sets OpenMP's thread count before oneDNN reads it
     dnnl_engine_create(&engine, dnnl_cpu, 0);
@@ -172,21 +192,7 @@ slim_packed_weights *slim_pack_weights(const float *w, int64_t n, int64_t k) {
     size_t size = dnnl_memory_desc_get_size(&p->md);
     if (posix_memalign(&p->data, 64, size) != 0) { free(p); return NULL; }
 
-    dnnl_primitive_desc_t rpd;
-    dnnl_primitive_t reorder;
-    dnnl_memory_t from, to;
-    dnnl_memory_create(&from, &plain, engine, (void *)w);
-    dnnl_memory_create(&to, &p->md, engine, p->data);
-    int ok = dnnl_reorder_primitive_desc_create(&rpd, &plain, engine, &p->md, engine, NULL) == dnnl_success &&
-             dnnl_primitive_create(&reorder, rpd) == dnnl_success;
-    if (ok) {
-        dnnl_exec_arg_t args[2] = {{DNNL_ARG_FROM, from}, {DNNL_ARG_TO, to}};
-        ok = slim_dnnl_execute(reorder, stream, 2, args) == dnnl_success;
-        dnnl_primitive_destroy(reorder);
-        dnnl_primitive_desc_destroy(rpd);
-    }
-    dnnl_memory_destroy(from);
-    dnnl_memory_destroy(to);
+    int ok = slim_dnnl_reorder(engine, stream, &plain, w, &p->md, p->data);
     if (!ok) { slim_packed_weights_free(p); return NULL; }
     return p;
 }

@@ -106,21 +106,7 @@ slim_int8_weights *slim_int8_pack_weights(const int8_t *w, int64_t n, int64_t k)
     if (posix_memalign(&p->data, 64, size) != 0) { free(p); return NULL; }
     memset(p->data, 0, size);
 
-    dnnl_primitive_desc_t rpd;
-    dnnl_primitive_t reorder;
-    dnnl_memory_t from, to;
-    dnnl_memory_create(&from, &plain, engine, (void *)w);
-    dnnl_memory_create(&to, &p->md, engine, p->data);
-    ok = dnnl_reorder_primitive_desc_create(&rpd, &plain, engine, &p->md, engine, NULL) == dnnl_success &&
-         dnnl_primitive_create(&reorder, rpd) == dnnl_success;
-    if (ok) {
-        dnnl_exec_arg_t args[2] = {{DNNL_ARG_FROM, from}, {DNNL_ARG_TO, to}};
-        ok = slim_dnnl_execute(reorder, stream, 2, args) == dnnl_success;
-        dnnl_primitive_destroy(reorder);
-        dnnl_primitive_desc_destroy(rpd);
-    }
-    dnnl_memory_destroy(from);
-    dnnl_memory_destroy(to);
+    ok = slim_dnnl_reorder(engine, stream, &plain, w, &p->md, p->data);
     if (!ok) { slim_int8_weights_free(p); return NULL; }
     return p;
 }
