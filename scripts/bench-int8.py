@@ -6,8 +6,7 @@ MiniLM-L6 at 1x128, 8x128 and 32x64, same threads.
     .venv/bin/python scripts/bench-int8.py --int8-model runs/q8bert-qat/exports/int8 [--rounds 3] [--threads 2]
 
 `--int8-model` is a folder converted by a q8bert quantize stage (static ranges, as QAT
-leaves them; e.g. recipes/q8bert-qat.yaml's export). Also timed: the same model with
-attention's P·V in bf16 (a copy with `quantization.attention: bf16`), and BertSlim's dynamic
+leaves them; e.g. recipes/q8bert-qat.yaml's export). Also timed: BertSlim's dynamic
 int8 (`bench infer --int8`, ranges from each batch like the two peers). Rounds alternate every
 engine; each engine's median over rounds is reported with its ratio to BertSlim int8 (above
 1.0: slower than BertSlim int8), and the weight files' sizes. The machine is shared and noisy:
@@ -17,7 +16,6 @@ import argparse
 import json
 import os
 import pathlib
-import shutil
 import statistics
 import subprocess
 import sys
@@ -28,7 +26,7 @@ ROOT = pathlib.Path(__file__).resolve().parent.parent
 BERTSLIM = ROOT / ".build/release/bertslim"
 MODEL = ROOT / "assets/model/minilm-l6"
 SHAPES = [(1, 128), (8, 128), (32, 64)]
-ENGINES = ["bertslim-fp32", "bertslim-int8", "bertslim-int8-bf16attn", "bertslim-int8-dynamic", "torch-fp32",
+ENGINES = ["bertslim-fp32", "bertslim-int8", "bertslim-int8-dynamic", "torch-fp32",
            "torch-int8-dynamic", "ort-int8"]
 
 
@@ -96,8 +94,6 @@ def command(engine, batch, seq, args, onnx_int8):
         return [str(BERTSLIM), "bench", "infer", "--model", str(MODEL), "--json", *shape]
     if engine == "bertslim-int8":
         return [str(BERTSLIM), "bench", "infer", "--model", args.int8_model, "--json", *shape]
-    if engine == "bertslim-int8-bf16attn":
-        return [str(BERTSLIM), "bench", "infer", "--model", args.bf16_model, "--json", *shape]
     if engine == "bertslim-int8-dynamic":
         return [str(BERTSLIM), "bench", "infer", "--model", str(MODEL), "--int8", "--json", *shape]
     return [sys.executable, __file__, "--child", engine, "--onnx", str(onnx_int8), *shape]
@@ -123,13 +119,6 @@ def main():
     folder = pathlib.Path(tempfile.gettempdir()) / "bertslim-bench-int8"
     folder.mkdir(exist_ok=True)
     onnx_fp32, onnx_int8 = onnx_models(folder)
-    bf16 = folder / "int8-bf16-attention"
-    shutil.rmtree(bf16, ignore_errors=True)
-    shutil.copytree(args.int8_model, bf16)
-    config = json.loads((bf16 / "config.json").read_text())
-    config["quantization"]["attention"] = "bf16"
-    (bf16 / "config.json").write_text(json.dumps(config))
-    args.bf16_model = str(bf16)
 
     results = {}
     for _ in range(args.rounds):
@@ -153,9 +142,7 @@ def main():
     fp32 = statistics.median(results[(8, 128, "bertslim-fp32")])
     int8 = statistics.median(results[(8, 128, "bertslim-int8")])
     ort8 = statistics.median(results[(8, 128, "ort-int8")])
-    bf = statistics.median(results[(8, 128, "bertslim-int8-bf16attn")])
-    print(f"8x128: BertSlim int8 is {fp32 / int8:.2f}x faster than BertSlim fp32 and {ort8 / int8:.2f}x faster than ONNX Runtime int8; "
-          f"with bf16 attention {fp32 / bf:.2f}x and {ort8 / bf:.2f}x")
+    print(f"8x128: BertSlim int8 is {fp32 / int8:.2f}x faster than BertSlim fp32 and {ort8 / int8:.2f}x faster than ONNX Runtime int8")
     weights = MODEL / "model.safetensors"
     ours = pathlib.Path(args.int8_model) / "model.safetensors"
     print(f"weights: fp32 {weights.stat().st_size / 1e6:.1f} MB, BertSlim int8 {ours.stat().st_size / 1e6:.1f} MB "

@@ -70,7 +70,7 @@ def main():
         if args.only != "qat":
             stages = f"""  - evaluate: {{split: test}}
   - quantize:
-      quantizer: {{component: q8bert, settings: {{mode: static, range: max}}}}
+      quantizer: {{component: q8bert, settings: {{mode: static}}}}
       calibration_batches: {args.calibration_batches}
   - evaluate: {{split: test}}
 """
@@ -90,7 +90,7 @@ def main():
       learning_rate: {args.qat_lr}
       warmup_fraction: 0.0
       checkpoint_every: 100
-      calibration_batches: 0
+      calibration_batches: {args.calibration_batches}
   - evaluate: {{split: test}}
   - export: {{name: int8}}
 """

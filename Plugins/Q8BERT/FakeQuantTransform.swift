@@ -5,10 +5,12 @@ import BertSlimSDK
 /// embedding table with the scale of its own max|w| (per tensor, or per output row), and the
 /// straight-through estimator carries gradients through the rounding (Zafrir et al. 2019).
 ///
-/// Observers update only while `observing` says so: during training steps (gradients
-/// recorded), or always while calibrating; evaluation then uses the frozen ranges.
+/// Observers update during training steps (gradients recorded) when `observing` says so,
+/// folding batches by their rule; evaluation then uses the frozen ranges.
+/// While `calibrating`, nothing is fake-quantized and every input's range folds in by max:
+/// float ranges, as PyTorch's MinMaxObserver (static quantization's ranges, QAT's start).
 final class FakeQuantTransform: LinearTransform {
-    enum Observing { case never, whileTraining, always }
+    enum Observing { case never, whileTraining }
 
     /// Per Linear layer, keyed by its weight parameter: the range of its input.
     private(set) var observers: [ObjectIdentifier: RangeObserver] = [:]
@@ -16,12 +18,14 @@ final class FakeQuantTransform: LinearTransform {
     let decay: Float
     let perChannel: Bool
     var observing: Observing
-    /// Whether activations are fake-quantized (off while calibrating float ranges).
+    /// Whether activations are fake-quantized.
     var quantizeActivations: Bool
     /// Whether weights and tables are fake-quantized.
     var quantizeWeights: Bool
     /// Dynamic quantization's reference: each input's scale from its own max|x|.
     let dynamicActivations: Bool
+    /// Observing float ranges (see the type's note).
+    var calibrating = false
 
     init(rule: RangeRule, decay: Float, perChannel: Bool, observing: Observing, quantizeActivations: Bool,
          quantizeWeights: Bool, dynamicActivations: Bool = false) {
@@ -45,20 +49,24 @@ final class FakeQuantTransform: LinearTransform {
     func transform(_ value: Tensor, operand: LinearOperand, of parameter: Parameter) -> Tensor {
         switch operand {
         case .input:
+            if calibrating {
+                observer(of: parameter).observe(value.detached, rule: .max)
+                return value
+            }
             if dynamicActivations {
                 return quantizeActivations ? fakeQuantize(value, scale: symmetricScale(maxAbs: maxAbs(value))) : value
             }
             let observer = observer(of: parameter)
-            let observe = observing == .always || (observing == .whileTraining && GradMode.isEnabled) || observer.range == nil
+            let observe = (observing == .whileTraining && GradMode.isEnabled) || observer.range == nil
             if observe { observer.observe(value.detached) }
             guard quantizeActivations, let scale = observer.scale else { return value }
             return fakeQuantize(value, scale: scale)
         case .weight:
-            guard quantizeWeights else { return value }
+            guard quantizeWeights && !calibrating else { return value }
             if perChannel { return fakeQuantize(value, rowScales: quantizeWeight(value.detached, perChannel: true).1) }
             return fakeQuantize(value, scale: symmetricScale(maxAbs: maxAbs(value)))
         case .embedding:
-            guard quantizeWeights else { return value }
+            guard quantizeWeights && !calibrating else { return value }
             return fakeQuantize(value, scale: symmetricScale(maxAbs: maxAbs(value)))
         @unknown default:
             return value

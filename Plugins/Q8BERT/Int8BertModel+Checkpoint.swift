@@ -17,11 +17,14 @@ extension Int8BertModel {
             out[name + ".weight"] = .int8(IntegerArray(shape: t.shape, scalars: t.scalars))
             out[name + ".weight_scale"] = .float(Tensor(shape: [1], scalars: [t.scale]))
         }
-        func dense(_ name: String, _ d: QuantizedDense) {
+        // Rows `part` of `d` (one of the stacked q, k, v) or all of them.
+        func dense(_ name: String, _ d: QuantizedDense, part: Int = 0, of parts: Int = 1) {
             let l = d.linear
-            out[name + ".weight"] = .int8(l.weight)
-            out[name + ".weight_scale"] = .float(Tensor(shape: [l.outFeatures], scalars: l.weightScales))
-            if let bias = l.bias { out[name + ".bias"] = .float(bias) }
+            let rows = l.outFeatures / parts, k = l.inFeatures
+            let r = part * rows..<(part + 1) * rows
+            out[name + ".weight"] = .int8(IntegerArray(shape: [rows, k], scalars: Array(l.weight.scalars[r.lowerBound * k..<r.upperBound * k])))
+            out[name + ".weight_scale"] = .float(Tensor(shape: [rows], scalars: Array(l.weightScales[r])))
+            if let bias = l.bias { out[name + ".bias"] = .float(Tensor(shape: [rows], scalars: Array(bias.scalars[r]))) }
             if let s = d.inputScale { out[name + ".input_scale"] = .float(Tensor(shape: [1], scalars: [s])) }
         }
         table("embeddings.word_embeddings", wordEmbeddings)
@@ -31,9 +34,7 @@ extension Int8BertModel {
         out["embeddings.LayerNorm.bias"] = .float(embeddingNormBias)
         for (i, layer) in layers.enumerated() {
             let p = "encoder.layer.\(i)."
-            dense(p + "attention.self.query", layer.query)
-            dense(p + "attention.self.key", layer.key)
-            dense(p + "attention.self.value", layer.value)
+            for (i, name) in ["query", "key", "value"].enumerated() { dense(p + "attention.self." + name, layer.qkv, part: i, of: 3) }
             dense(p + "attention.output.dense", layer.attentionOutput)
             out[p + "attention.output.LayerNorm.weight"] = .float(layer.attentionNormWeight)
             out[p + "attention.output.LayerNorm.bias"] = .float(layer.attentionNormBias)
@@ -56,8 +57,7 @@ extension Int8BertModel {
         object["bertslim_component"] = Self.componentName
         object["quantization"] = ["method": "q8bert", "bits": 8, "symmetric": true,
                                   "activations": dynamic ? "dynamic" : "static",
-                                  "weights": perChannel ? "per-channel" : "per-tensor",
-                                  "attention": bf16Attention ? "bf16" : "float"] as [String: Any]
+                                  "weights": perChannel ? "per-channel" : "per-tensor"] as [String: Any]
         let data = try JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys])
         try data.write(to: folder.appendingPathComponent("config.json"), options: .atomic)
     }
@@ -111,9 +111,12 @@ extension Int8BertModel {
             let p = "encoder.layer.\(l)."
             let (heads, ffn) = (config.heads(layer: l), config.intermediateSize(layer: l))
             let inner = heads * config.headSize
+            // q, k and v are stored apart (Hugging Face's names) and run as one stacked layer.
+            let projections = try ["query", "key", "value"].map { try parts(p + "attention.self." + $0, [inner, h]) }
             layers.append(Int8BertLayer(
-                query: try dense(p + "attention.self.query", [inner, h]), key: try dense(p + "attention.self.key", [inner, h]),
-                value: try dense(p + "attention.self.value", [inner, h]), attentionOutput: try dense(p + "attention.output.dense", [h, inner]),
+                qkv: try QuantizedDense(stacking: projections.map { ($0.0, $0.1, $0.2) }, inputScale: projections[0].3,
+                                        name: p + "attention.self"),
+                attentionOutput: try dense(p + "attention.output.dense", [h, inner]),
                 intermediate: try dense(p + "intermediate.dense", [ffn, h]), output: try dense(p + "output.dense", [h, ffn]),
                 attentionNorm: (try floats(p + "attention.output.LayerNorm.weight", [h]), try floats(p + "attention.output.LayerNorm.bias", [h])),
                 outputNorm: (try floats(p + "output.LayerNorm.weight", [h]), try floats(p + "output.LayerNorm.bias", [h])),
@@ -128,10 +131,6 @@ extension Int8BertModel {
         embeddingNormWeight = try floats("embeddings.LayerNorm.weight", [h])
         embeddingNormBias = try floats("embeddings.LayerNorm.bias", [h])
         self.layers = layers
-        guard ["float", "bf16", nil].contains(quantization["attention"] as? String) else {
-            throw BertError.invalidValue(file: configPath, key: "quantization.attention", reason: "must be float or bf16")
-        }
-        bf16Attention = quantization["attention"] as? String == "bf16"
         pooler = try dense("pooler.dense", [h, h])
         classifier = config.labels.isEmpty ? nil : try dense("classifier", [config.labels.count, h])
     }

@@ -25,14 +25,14 @@ extension Int8BertModel {
         let layers = try model.layers.enumerated().map { l, layer -> Int8BertLayer in
             let p = "encoder.layer.\(l)."
             // q, k and v share their input: one scale (the query's observer) quantizes it once for all three.
-            let inputScale = try scale(layer.query, p + "attention.self.query")
-            func projection(_ w: Parameter, _ b: Parameter, _ name: String) throws -> QuantizedDense {
-                try QuantizedDense(weight: w.value, bias: b.value, inputScale: inputScale, perChannel: perChannel, name: p + name)
+            func projection(_ w: Parameter, _ b: Parameter) -> (weight: IntegerArray<Int8>, scales: [Float], bias: Tensor) {
+                let (q, scales) = quantizeWeight(w.value, perChannel: perChannel)
+                return (q, scales, b.value)
             }
             return Int8BertLayer(
-                query: try projection(layer.query, layer.queryBias, "attention.self.query"),
-                key: try projection(layer.key, layer.keyBias, "attention.self.key"),
-                value: try projection(layer.value, layer.valueBias, "attention.self.value"),
+                qkv: try QuantizedDense(stacking: [projection(layer.query, layer.queryBias), projection(layer.key, layer.keyBias),
+                                                   projection(layer.value, layer.valueBias)],
+                                        inputScale: try scale(layer.query, p + "attention.self.query"), name: p + "attention.self"),
                 attentionOutput: try dense(layer.attentionOutput, layer.attentionOutputBias, p + "attention.output.dense"),
                 intermediate: try dense(layer.intermediate, layer.intermediateBias, p + "intermediate.dense"),
                 output: try dense(layer.output, layer.outputBias, p + "output.dense"),

@@ -24,11 +24,6 @@ final class Int8BertModel: Student {
     var layers: [Int8BertLayer]
     var pooler: QuantizedDense
     var classifier: QuantizedDense?
-    /// Whether attention's P·V runs in bfloat16 (static scales only; off in Q8BERT).
-    var bf16Attention: Bool {
-        get { layers.first?.bf16Attention ?? false }
-        set { for layer in layers { layer.bf16Attention = newValue } }
-    }
 
     /// An empty model, rebuilt by ``load(from:)`` (the host's loader contract).
     init(settings: NoSettings, context: ComponentContext) throws {
@@ -94,15 +89,15 @@ final class Int8BertModel: Student {
         embeddingInt8(batch.inputIDs, table: wordEmbeddings, into: &sum, accumulate: false)
         embeddingInt8(positions, table: positionEmbeddings, into: &sum, accumulate: true)
         embeddingInt8(batch.tokenTypeIDs, table: tokenTypeEmbeddings, into: &sum, accumulate: true)
-        let firstScale = layers.first?.query.inputScale
+        let firstScale = layers.first?.qkv.inputScale
         var (x, xq) = layerNormQuantized(sum, residual: nil, gamma: embeddingNormWeight, beta: embeddingNormBias,
                                          eps: config.layerNormEps, scale: firstScale)
         let mask = Tensor(shape: [b, t], scalars: batch.attentionMask.scalars.map { $0 != 0 ? 0 : -Float.greatestFiniteMagnitude })
         var output = ModelOutput(logits: nil)
         if request.contains(.hiddenStates) { output.hiddenStates.append(x) }
         for (l, layer) in layers.enumerated() {
-            let input = xq ?? layer.query.quantizeInput(x)
-            (x, xq) = layer.forward(x, input, mask: mask, nextScale: l + 1 < layers.count ? layers[l + 1].query.inputScale : nil)
+            let input = xq ?? layer.qkv.quantizeInput(x)
+            (x, xq) = layer.forward(x, input, mask: mask, nextScale: l + 1 < layers.count ? layers[l + 1].qkv.inputScale : nil)
             if request.contains(.hiddenStates) { output.hiddenStates.append(x) }
         }
         let cls = x.slice(axis: 1, range: 0..<1).reshaped([b, config.hiddenSize])

@@ -27,6 +27,15 @@ struct QuantizedDense {
         try self.init(weight: q, scales: scales, bias: bias, inputScale: inputScale, name: name)
     }
 
+    /// One layer from several that share their input, their rows stacked in order (query,
+    /// key and value: one GEMM instead of three).
+    init(stacking parts: [(weight: IntegerArray<Int8>, scales: [Float], bias: Tensor)], inputScale: Float?, name: String) throws {
+        let rows = parts.map { $0.weight.shape[0] }.reduce(0, +)
+        try self.init(weight: IntegerArray(shape: [rows, parts[0].weight.shape[1]], scalars: parts.flatMap { $0.weight.scalars }),
+                      scales: parts.flatMap { $0.scales }, bias: Tensor(shape: [rows], scalars: parts.flatMap { $0.bias.scalars }),
+                      inputScale: inputScale, name: name)
+    }
+
     /// A layer from stored int8 weights.
     init(weight: IntegerArray<Int8>, scales: [Float], bias: Tensor, inputScale: Float?, name: String) throws {
         guard let linear = Int8Linear(weight: weight, weightScales: scales, bias: bias) else {

@@ -22,12 +22,12 @@ final class RangeObserver {
         self.decay = decay
     }
 
-    /// Folds in the max|x| of `x`.
-    func observe(_ x: Tensor) {
+    /// Folds in the max|x| of `x` by `rule` (the observer's own unless given).
+    func observe(_ x: Tensor, rule: RangeRule? = nil) {
         let m = maxAbs(x)
         guard m.isFinite else { return }
         guard let range else { self.range = m; return }
-        switch rule {
+        switch rule ?? self.rule {
         case .ema: self.range = decay * range + (1 - decay) * m
         case .max: self.range = Swift.max(range, m)
         }

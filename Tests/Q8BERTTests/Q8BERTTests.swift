@@ -74,29 +74,6 @@ struct Q8BERTConversionTests {
         #expect(maxDifference(fakeQuant.hiddenStates.last!, float.hiddenStates.last!) > 4 * maxDifference(int8Out.hiddenStates.last!, fakeQuant.hiddenStates.last!))
     }
 
-    @Test("attention's P·V in bf16 stays close to the float-attention int8 model, and the setting survives a reload")
-    func bf16Attention() throws {
-        let model = tinyBert(seed: 13)
-        let q = try quantizer(#"{"mode": "static", "attention": "bf16"}"#)
-        try q.prepare(model)
-        try q.calibrate(model, batches: randomBatches(3))
-        let int8 = try #require(try q.convert(model) as? Int8BertModel)
-        #expect(int8.bf16Attention)
-        for batch in randomBatches(2, seed: 21) {
-            let bf16 = try run(int8, batch).logits!
-            int8.bf16Attention = false
-            let float = try run(int8, batch).logits!
-            int8.bf16Attention = true
-            #expect(maxDifference(bf16, float) < 0.05, "bf16 attention moved logits by \(maxDifference(bf16, float))")
-        }
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("q8bert-bf16-\(UUID())").path
-        defer { try? FileManager.default.removeItem(atPath: folder) }
-        try int8.save(to: folder)
-        let reloaded = try Int8BertModel(settings: NoSettings(), context: ComponentContext())
-        try reloaded.load(from: folder)
-        #expect(reloaded.bf16Attention)
-    }
-
     @Test("dynamic quantization equals fake quantization with per-batch ranges")
     func dynamicMatchesFakeQuant() throws {
         let model = tinyBert(seed: 5)
@@ -202,5 +179,22 @@ struct Q8BERTTrainingTests {
         let int8 = try #require(try q.convert(model) as? Int8BertModel)
         #expect(!int8.dynamic && model.linearTransform == nil)
         #expect(maxDifference(try run(int8, batch).logits!, quantized) < 0.02)
+    }
+
+    @Test("QAT's moving averages start from the float ranges calibration observes (the static ones), then move in training")
+    func qatStartsFromCalibratedRanges() throws {
+        let calibration = randomBatches(3, seed: 5)
+        let (reference, trained) = (tinyBert(seed: 4), tinyBert(seed: 4))
+        let staticQ = try quantizer(#"{"mode": "static"}"#), qat = try quantizer(#"{"mode": "qat", "ema_decay": 0.5}"#)
+        try staticQ.prepare(reference)
+        try staticQ.calibrate(reference, batches: calibration)
+        try qat.prepare(trained)
+        try qat.calibrate(trained, batches: calibration)
+        let layer = ObjectIdentifier(trained.layers[1].output)
+        let start = try #require(qat.transform?.observers[layer]?.range)
+        #expect(start == staticQ.transform?.observers[ObjectIdentifier(reference.layers[1].output)]?.range)
+        #expect(start > 0)
+        _ = try trained.forward(randomBatches(1, seed: 6)[0], training: true)  // a training step folds in by EMA
+        #expect(qat.transform?.observers[layer]?.range != start)
     }
 }

@@ -62,7 +62,7 @@ static int make_desc(dnnl_matmul_desc_t *desc, int64_t m, int64_t n, int64_t k,
                      const dnnl_memory_desc_t *wei, int dst_kind, int has_bias) {
     dnnl_memory_desc_t src, dst, bias;
     dnnl_dims_t sd = {m, k}, dd = {m, n}, bd = {1, n};
-    dnnl_data_type_t types[4] = {dnnl_f32, dnnl_s8, dnnl_s32, dnnl_bf16};
+    dnnl_data_type_t types[3] = {dnnl_f32, dnnl_s8, dnnl_s32};
     dnnl_memory_desc_init_by_tag(&src, 2, sd, dnnl_s8, dnnl_ab);
     dnnl_memory_desc_init_by_tag(&dst, 2, dd, types[dst_kind], dnnl_ab);
     dnnl_memory_desc_init_by_tag(&bias, 2, bd, dnnl_s32, dnnl_ab);
@@ -173,7 +173,7 @@ int slim_int8_linear(const slim_int8_weights *w, int64_t m, const int8_t *x, con
                      const int32_t *bias, int gelu, float gelu_scale, int accumulate, int dst_kind,
                      void *y) {
     pthread_once(&engine_once, init_engine);
-    if (dst_kind < 0 || dst_kind > 3) return dnnl_invalid_arguments;
+    if (dst_kind < 0 || dst_kind > 2) return dnnl_invalid_arguments;
     int8_key key;
     memset(&key, 0, sizeof key);  // padding bytes take part in the hash
     key.weights = w; key.m = m; key.dst = dst_kind; key.gelu = gelu;

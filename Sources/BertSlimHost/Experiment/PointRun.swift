@@ -145,8 +145,8 @@ final class PointRun {
                 throw ExperimentError.stageFailed(point: point.id, stage: index, type: stage.type, reason: "\(quantize.quantizer.component) is not a Quantizer")
             }
             try quantizer.prepare(model)
-            let (losses, epochs) = try quantizationAwareTraining(model, quantize, index: index, folder: folder, data: data)
             try quantizer.calibrate(model, batches: try calibration(quantize.calibrationBatches, data))
+            let (losses, epochs) = try quantizationAwareTraining(model, quantize, index: index, folder: folder, data: data)
             record.model = try madeModel(try quantizer.convert(model), origin: origin, folder: folder, losses: losses, epochs: epochs)
         case .evaluate(let evaluate):
             let metrics = try evaluateClassifier(try currentModel(), on: try split(evaluate.split, data), batchSize: evaluate.batchSize)

@@ -98,13 +98,14 @@ public struct PruneStage: ComponentSettings, Equatable {
     ] }
 }
 
-/// `quantize:` — prepares, optionally trains (quantization-aware training: set `epochs` and
-/// the other training keys, as in `finetune`), calibrates and converts the model with a quantizer.
+/// `quantize:` — prepares and calibrates the model with a quantizer, optionally trains it
+/// (quantization-aware training: set `epochs` and the other training keys, as in
+/// `finetune`), and converts it.
 public struct QuantizeStage: ComponentSettings, Equatable {
     public var quantizer = ComponentReference()
     public var select = ParameterSelector()
     public var calibrationBatches = 8
-    /// Training between prepare and calibrate; none unless the recipe sets `epochs`.
+    /// Training between calibrate and convert; none unless the recipe sets `epochs`.
     public var training: TrainingBlock = {
         var block = TrainingBlock()
         block.settings.epochs = 0

@@ -1,8 +1,8 @@
 /// Lowers a model's numeric precision: Q8BERT (quantization-aware int8), Q-BERT (group-wise,
 /// Hessian-guided mixed precision), k-means weight sharing.
 ///
-/// A quantize stage calls ``prepare(_:)``, optionally trains, ``calibrate(_:batches:)``, then
-/// ``convert(_:)``. The converted model stores low-precision weights and runs low-precision
+/// A quantize stage calls ``prepare(_:)``, ``calibrate(_:batches:)``, optionally trains
+/// (quantization-aware training), then ``convert(_:)``. The converted model stores low-precision weights and runs low-precision
 /// kernels: it must be smaller on disk and faster, not merely simulated.
 public protocol Quantizer: Component {
     /// Inserts observers and fake-quantization for quantization-aware training (a no-op for

@@ -33,7 +33,7 @@ slim_int8_weights *slim_int8_pack_weights(const int8_t *w, int64_t n, int64_t k)
 void slim_int8_weights_free(slim_int8_weights *w);
 /// y (M, N) = e(scales[n] · (x (M, K) · Wᵀ + bias[n])) (+ y when accumulate), where
 /// e is identity or, with `gelu`, gelu_scale·GELU (erf form). dst_kind: 0 f32, 1 s8 (rounded
-/// half to even, saturated), 2 s32, 3 bf16 (uint16_t storage). `scales` (N values, or NULL for none) and `bias` (N int32,
+/// half to even, saturated), 2 s32. `scales` (N values, or NULL for none) and `bias` (N int32,
 /// nullable) are baked into a cached primitive keyed by their values. Returns 0 on success,
 /// else the oneDNN status.
 int slim_int8_linear(const slim_int8_weights *w, int64_t m, const int8_t *x, const float *scales,
@@ -52,12 +52,12 @@ int slim_attention_scores(const float *q, const float *k, float *scores, int64_t
 /// context (B, T, H, D) = P·V for probabilities P (B, H, T, T), V read in place.
 int slim_attention_context(const float *probabilities, const float *v, float *context, int64_t b, int64_t h,
                            int64_t t, int64_t d);
-/// The same attention with its second product in bfloat16 (uint16_t storage) and float
-/// accumulation: scores = Q·Kᵀ/√D in float from q, k (B, T, H, D) float, softmax(scores + mask)
-/// rounded to bf16, context (B, T, H, D) float = P·V for v (B, T, H, D) bf16.
-/// workspace: B·H·T·T·6 bytes.
-int slim_attention_bf16(const float *q, const float *k, const uint16_t *v, const float *mask, float *context,
-                        int64_t b, int64_t h, int64_t t, int64_t d, void *workspace);
+/// context (B, T, H, D) = softmax(Q·Kᵀ/√D + mask)·V per head in one pass, scores kept in cache
+/// (AVX-512, D ∈ {16, 32, 64, 128}; otherwise returns nonzero and writes nothing). Token rows
+/// of q, k and v are `ld` floats apart (H·D each alone, 3·H·D in one q|k|v projection).
+/// mask: additive, (B, T).
+int slim_attention_fused(const float *q, const float *k, const float *v, int64_t ld, const float *mask,
+                         float *context, int64_t b, int64_t h, int64_t t, int64_t d);
 
 #ifdef __cplusplus
 }

@@ -96,22 +96,6 @@ public final class Int8Linear {
         return y
     }
 
-    /// `x·Wᵀ + b` in bfloat16 (raw 16-bit values in pooled storage), scales and bias fused:
-    /// attention's operands.
-    func bfloat16(_ x: Int8Tensor) -> TensorStorage {
-        precondition(x.shape.last == inFeatures, "Int8Linear: input \(x.shape) for weight \(weight.shape)")
-        let rows = x.count / inFeatures
-        let out = TensorStorage(count: (rows * outFeatures + 1) / 2)
-        let (scales, intBias) = fusion(inputScale: x.scale)
-        let status = x.withUnsafeBufferPointer { input in
-            withOptionalInts(intBias) { b in
-                slim_int8_linear(packed, Int64(rows), input.baseAddress, scales, b, 0, 1, 0, 3, out.pointer)
-            }
-        }
-        precondition(status == 0, "oneDNN int8 matmul failed with status \(status) for \(x.shape) · \(weight.shape)ᵀ")
-        return out
-    }
-
     /// Dynamic quantization's path: int32 accumulators from the GEMM, then
     /// `y = acc / (S_w·S_x) + b` (GELU of it with `gelu`) in one vectorised pass.
     public func dynamic(_ x: Int8Tensor, gelu: Bool = false) -> Tensor {
