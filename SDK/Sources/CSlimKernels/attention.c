@@ -12,16 +12,7 @@
 #include <immintrin.h>
 #include <stdlib.h>
 
-static dnnl_engine_t engine;
-static dnnl_stream_t stream;
-static pthread_once_t engine_once = PTHREAD_ONCE_INIT;
 static pthread_mutex_t cache_lock = PTHREAD_MUTEX_INITIALIZER;
-
-static void init_engine(void) {
-    slim_num_threads();
-    dnnl_engine_create(&engine, dnnl_cpu, 0);
-    dnnl_stream_create(&stream, engine, dnnl_stream_default_flags);
-}
 
 typedef struct attention_entry {
     int64_t b, h, t, d; int context; float alpha;
@@ -60,7 +51,7 @@ static attention_entry *find_or_create(int64_t b, int64_t h, int64_t t, int64_t 
     dnnl_primitive_desc_t pd = NULL;
     attention_entry *entry = NULL;
     if (dnnl_matmul_desc_init(&desc, &src, &wei, NULL, &dst) == dnnl_success &&
-        dnnl_primitive_desc_create(&pd, &desc, attr, engine, NULL) == dnnl_success) {
+        dnnl_primitive_desc_create(&pd, &desc, attr, slim_dnnl_engine(), NULL) == dnnl_success) {
         entry = calloc(1, sizeof *entry);
         *entry = (attention_entry){b, h, t, d, context, alpha, NULL, pd, entries};
         if (dnnl_primitive_create(&entry->primitive, pd) != dnnl_success) {
@@ -78,11 +69,11 @@ static attention_entry *find_or_create(int64_t b, int64_t h, int64_t t, int64_t 
 
 static int run(attention_entry *e, const void *a, const void *b, void *c) {
     dnnl_memory_t ma, mb, mc;
-    dnnl_memory_create(&ma, dnnl_primitive_desc_query_md(e->pd, dnnl_query_src_md, 0), engine, (void *)a);
-    dnnl_memory_create(&mb, dnnl_primitive_desc_query_md(e->pd, dnnl_query_weights_md, 0), engine, (void *)b);
-    dnnl_memory_create(&mc, dnnl_primitive_desc_query_md(e->pd, dnnl_query_dst_md, 0), engine, c);
+    dnnl_memory_create(&ma, dnnl_primitive_desc_query_md(e->pd, dnnl_query_src_md, 0), slim_dnnl_engine(), (void *)a);
+    dnnl_memory_create(&mb, dnnl_primitive_desc_query_md(e->pd, dnnl_query_weights_md, 0), slim_dnnl_engine(), (void *)b);
+    dnnl_memory_create(&mc, dnnl_primitive_desc_query_md(e->pd, dnnl_query_dst_md, 0), slim_dnnl_engine(), c);
     dnnl_exec_arg_t args[3] = {{DNNL_ARG_SRC, ma}, {DNNL_ARG_WEIGHTS, mb}, {DNNL_ARG_DST, mc}};
-    int status = slim_dnnl_execute(e->primitive, stream, 3, args);
+    int status = slim_dnnl_execute(e->primitive, 3, args);
     dnnl_memory_destroy(ma);
     dnnl_memory_destroy(mb);
     dnnl_memory_destroy(mc);
@@ -91,14 +82,12 @@ static int run(attention_entry *e, const void *a, const void *b, void *c) {
 
 int slim_attention_scores(const float *q, const float *k, float *scores, int64_t b, int64_t h, int64_t t,
                           int64_t d, float alpha) {
-    pthread_once(&engine_once, init_engine);
     attention_entry *e = find_or_create(b, h, t, d, 0, alpha);
     return e ? run(e, q, k, scores) : dnnl_unimplemented;
 }
 
 int slim_attention_context(const float *probabilities, const float *v, float *context, int64_t b, int64_t h,
                            int64_t t, int64_t d) {
-    pthread_once(&engine_once, init_engine);
     attention_entry *e = find_or_create(b, h, t, d, 1, 1.0f);
     return e ? run(e, probabilities, v, context) : dnnl_unimplemented;
 }

@@ -8,24 +8,35 @@
 #include <stdlib.h>
 #include <string.h>
 
+static pthread_mutex_t cache_lock = PTHREAD_MUTEX_INITIALIZER;
+
 static dnnl_engine_t engine;
 static dnnl_stream_t stream;
 static pthread_once_t engine_once = PTHREAD_ONCE_INIT;
-static pthread_mutex_t cache_lock = PTHREAD_MUTEX_INITIALIZER;
-
 static pthread_mutex_t execute_lock = PTHREAD_MUTEX_INITIALIZER;
 
-dnnl_status_t slim_dnnl_execute(const_dnnl_primitive_t primitive, dnnl_stream_t on, int nargs,
-                                const dnnl_exec_arg_t *args) {
+static void init_engine(void) {
+    slim_num_threads();  // sets OpenMP's thread count before oneDNN reads it
+    dnnl_engine_create(&engine, dnnl_cpu, 0);
+    dnnl_stream_create(&stream, engine, dnnl_stream_default_flags);
+}
+
+dnnl_engine_t slim_dnnl_engine(void) {
+    pthread_once(&engine_once, init_engine);
+    return engine;
+}
+
+dnnl_status_t slim_dnnl_execute(const_dnnl_primitive_t primitive, int nargs, const dnnl_exec_arg_t *args) {
+    pthread_once(&engine_once, init_engine);
     pthread_mutex_lock(&execute_lock);
-    dnnl_status_t status = dnnl_primitive_execute(primitive, on, nargs, args);
-    if (status == dnnl_success) status = dnnl_stream_wait(on);
+    dnnl_status_t status = dnnl_primitive_execute(primitive, stream, nargs, args);
+    if (status == dnnl_success) status = dnnl_stream_wait(stream);
     pthread_mutex_unlock(&execute_lock);
     return status;
 }
 
-int slim_dnnl_reorder(dnnl_engine_t on, dnnl_stream_t stream, const dnnl_memory_desc_t *from_md,
-                      const void *from, const dnnl_memory_desc_t *to_md, void *to) {
+int slim_dnnl_reorder(const dnnl_memory_desc_t *from_md, const void *from, const dnnl_memory_desc_t *to_md, void *to) {
+    dnnl_engine_t on = slim_dnnl_engine();
     dnnl_primitive_desc_t rpd;
     dnnl_primitive_t reorder;
     dnnl_memory_t source, target;
@@ -35,19 +46,13 @@ int slim_dnnl_reorder(dnnl_engine_t on, dnnl_stream_t stream, const dnnl_memory_
              dnnl_primitive_create(&reorder, rpd) == dnnl_success;
     if (ok) {
         dnnl_exec_arg_t args[2] = {{DNNL_ARG_FROM, source}, {DNNL_ARG_TO, target}};
-        ok = slim_dnnl_execute(reorder, stream, 2, args) == dnnl_success;
+        ok = slim_dnnl_execute(reorder, 2, args) == dnnl_success;
         dnnl_primitive_destroy(reorder);
         dnnl_primitive_desc_destroy(rpd);
     }
     dnnl_memory_destroy(source);
     dnnl_memory_destroy(target);
     return ok;
-}
-
-static void init_engine(void) {
-    slim_num_threads();  // sets OpenMP's thread count before oneDNN reads it
-    dnnl_engine_create(&engine, dnnl_cpu, 0);
-    dnnl_stream_create(&stream, engine, dnnl_stream_default_flags);
 }
 
 typedef struct {
@@ -117,7 +122,7 @@ static cache_entry *find_or_create(const matmul_key *key, const dnnl_memory_desc
     cache_entry *entry = NULL;
     dnnl_primitive_desc_t pd = NULL;
     if (dnnl_matmul_desc_init(&desc, &src, &wei, key->has_bias ? &bias : NULL, &dst) == dnnl_success &&
-        dnnl_primitive_desc_create(&pd, &desc, attr, engine, NULL) == dnnl_success) {
+        dnnl_primitive_desc_create(&pd, &desc, attr, slim_dnnl_engine(), NULL) == dnnl_success) {
         entry = calloc(1, sizeof *entry);
         entry->key = *key;
         entry->pd = pd;
@@ -134,17 +139,17 @@ static int execute(cache_entry *e, const void *a, const void *b, const void *bia
     const dnnl_memory_desc_t *wei_md = dnnl_primitive_desc_query_md(e->pd, dnnl_query_weights_md, 0);
     const dnnl_memory_desc_t *dst_md = dnnl_primitive_desc_query_md(e->pd, dnnl_query_dst_md, 0);
     dnnl_memory_t ms, mw, md, mb = NULL;
-    dnnl_memory_create(&ms, src_md, engine, (void *)a);
-    dnnl_memory_create(&mw, wei_md, engine, (void *)b);
-    dnnl_memory_create(&md, dst_md, engine, c);
+    dnnl_memory_create(&ms, src_md, slim_dnnl_engine(), (void *)a);
+    dnnl_memory_create(&mw, wei_md, slim_dnnl_engine(), (void *)b);
+    dnnl_memory_create(&md, dst_md, slim_dnnl_engine(), c);
     dnnl_exec_arg_t args[4] = {{DNNL_ARG_SRC, ms}, {DNNL_ARG_WEIGHTS, mw}, {DNNL_ARG_DST, md}};
     int nargs = 3;
     if (bias) {
         const dnnl_memory_desc_t *bias_md = dnnl_primitive_desc_query_md(e->pd, dnnl_query_weights_md, 1);
-        dnnl_memory_create(&mb, bias_md, engine, (void *)bias);
+        dnnl_memory_create(&mb, bias_md, slim_dnnl_engine(), (void *)bias);
         args[nargs++] = (dnnl_exec_arg_t){DNNL_ARG_BIAS, mb};
     }
-    int status = slim_dnnl_execute(e->primitive, stream, nargs, args);
+    int status = slim_dnnl_execute(e->primitive, nargs, args);
     dnnl_memory_destroy(ms);
     dnnl_memory_destroy(mw);
     dnnl_memory_destroy(md);
@@ -155,7 +160,6 @@ static int execute(cache_entry *e, const void *a, const void *b, const void *bia
 int slim_matmul(int64_t batch, int64_t batch_b, int64_t m, int64_t n, int64_t k,
                 int trans_a, int trans_b, float alpha, const float *a, const float *b,
                 const float *bias, float *c, int accumulate) {
-    pthread_once(&engine_once, init_engine);
     matmul_key key;
     memset(&key, 0, sizeof key);  // padding bytes take part in the hash
     key.batch = batch; key.batch_b = batch_b; key.m = m; key.n = n; key.k = k;
@@ -173,7 +177,6 @@ struct slim_packed_weights {
 };
 
 slim_packed_weights *slim_pack_weights(const float *w, int64_t n, int64_t k) {
-    pthread_once(&engine_once, init_engine);
     // Ask a representative primitive (M = 128) which weights layout it prefers.
     dnnl_memory_desc_t src, wei, dst, plain;
     dnnl_dims_t sd = {128, k}, wd = {k, n}, dd = {128, n};
@@ -184,7 +187,7 @@ slim_packed_weights *slim_pack_weights(const float *w, int64_t n, int64_t k) {
     dnnl_matmul_desc_t desc;
     dnnl_primitive_desc_t pd;
     if (dnnl_matmul_desc_init(&desc, &src, &wei, NULL, &dst) != dnnl_success ||
-        dnnl_primitive_desc_create(&pd, &desc, NULL, engine, NULL) != dnnl_success) return NULL;
+        dnnl_primitive_desc_create(&pd, &desc, NULL, slim_dnnl_engine(), NULL) != dnnl_success) return NULL;
     slim_packed_weights *p = calloc(1, sizeof *p);
     p->md = *dnnl_primitive_desc_query_md(pd, dnnl_query_weights_md, 0);
     dnnl_primitive_desc_destroy(pd);
@@ -192,7 +195,7 @@ slim_packed_weights *slim_pack_weights(const float *w, int64_t n, int64_t k) {
     size_t size = dnnl_memory_desc_get_size(&p->md);
     if (posix_memalign(&p->data, 64, size) != 0) { free(p); return NULL; }
 
-    int ok = slim_dnnl_reorder(engine, stream, &plain, w, &p->md, p->data);
+    int ok = slim_dnnl_reorder(&plain, w, &p->md, p->data);
     if (!ok) { slim_packed_weights_free(p); return NULL; }
     return p;
 }
@@ -216,7 +219,6 @@ int slim_matmul_packed(const slim_packed_weights *w, int64_t m, const float *x,
 }
 
 const char *slim_matmul_impl_name(int64_t m, int64_t n, int64_t k) {
-    pthread_once(&engine_once, init_engine);
     matmul_key key;
     memset(&key, 0, sizeof key);
     key.batch = 1; key.batch_b = 1; key.m = m; key.n = n; key.k = k; key.trans_b = 1; key.alpha = 1.0f;

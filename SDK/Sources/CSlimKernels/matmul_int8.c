@@ -15,16 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-static dnnl_engine_t engine;
-static dnnl_stream_t stream;
-static pthread_once_t engine_once = PTHREAD_ONCE_INIT;
 static pthread_mutex_t cache_lock = PTHREAD_MUTEX_INITIALIZER;
-
-static void init_engine(void) {
-    slim_num_threads();
-    dnnl_engine_create(&engine, dnnl_cpu, 0);
-    dnnl_stream_create(&stream, engine, dnnl_stream_default_flags);
-}
 
 struct slim_int8_weights {
     dnnl_memory_desc_t md;
@@ -86,7 +77,6 @@ static dnnl_primitive_attr_t make_attr(int64_t n, const float *scales, int gelu,
 }
 
 slim_int8_weights *slim_int8_pack_weights(const int8_t *w, int64_t n, int64_t k) {
-    pthread_once(&engine_once, init_engine);
     dnnl_memory_desc_t any, plain;
     dnnl_dims_t wd = {k, n};
     dnnl_memory_desc_init_by_tag(&any, 2, wd, dnnl_s8, dnnl_format_tag_any);
@@ -95,7 +85,7 @@ slim_int8_weights *slim_int8_pack_weights(const int8_t *w, int64_t n, int64_t k)
     dnnl_primitive_desc_t pd;
     dnnl_primitive_attr_t attr = make_attr(n, NULL, 0, 1, 0);
     int ok = make_desc(&desc, 128, n, k, &any, 0, 1) &&
-             dnnl_primitive_desc_create(&pd, &desc, attr, engine, NULL) == dnnl_success;
+             dnnl_primitive_desc_create(&pd, &desc, attr, slim_dnnl_engine(), NULL) == dnnl_success;
     dnnl_primitive_attr_destroy(attr);
     if (!ok) return NULL;
     slim_int8_weights *p = calloc(1, sizeof *p);
@@ -106,7 +96,7 @@ slim_int8_weights *slim_int8_pack_weights(const int8_t *w, int64_t n, int64_t k)
     if (posix_memalign(&p->data, 64, size) != 0) { free(p); return NULL; }
     memset(p->data, 0, size);
 
-    ok = slim_dnnl_reorder(engine, stream, &plain, w, &p->md, p->data);
+    ok = slim_dnnl_reorder(&plain, w, &p->md, p->data);
     if (!ok) { slim_int8_weights_free(p); return NULL; }
     return p;
 }
@@ -144,7 +134,7 @@ static int8_entry *find_or_create(const int8_key *key, const slim_int8_weights *
     dnnl_primitive_desc_t pd = NULL;
     dnnl_primitive_attr_t attr = make_attr(w->n, scales, key->gelu, key->gelu_scale, key->accumulate);
     if (make_desc(&desc, key->m, w->n, w->k, &w->md, key->dst, has_bias) &&
-        dnnl_primitive_desc_create(&pd, &desc, attr, engine, NULL) == dnnl_success) {
+        dnnl_primitive_desc_create(&pd, &desc, attr, slim_dnnl_engine(), NULL) == dnnl_success) {
         entry = calloc(1, sizeof *entry);
         entry->key = *key;
         entry->pd = pd;
@@ -172,7 +162,6 @@ static uint64_t hash_scales(const float *scales, int64_t n) {
 int slim_int8_linear(const slim_int8_weights *w, int64_t m, const int8_t *x, const float *scales,
                      const int32_t *bias, int gelu, float gelu_scale, int accumulate, int dst_kind,
                      void *y) {
-    pthread_once(&engine_once, init_engine);
     if (dst_kind < 0 || dst_kind > 2) return dnnl_invalid_arguments;
     int8_key key;
     memset(&key, 0, sizeof key);  // padding bytes take part in the hash
@@ -186,17 +175,17 @@ int slim_int8_linear(const slim_int8_weights *w, int64_t m, const int8_t *x, con
     const dnnl_memory_desc_t *src_md = dnnl_primitive_desc_query_md(e->pd, dnnl_query_src_md, 0);
     const dnnl_memory_desc_t *dst_md = dnnl_primitive_desc_query_md(e->pd, dnnl_query_dst_md, 0);
     dnnl_memory_t ms, mw, md, mb = NULL;
-    dnnl_memory_create(&ms, src_md, engine, (void *)x);
-    dnnl_memory_create(&mw, &w->md, engine, w->data);
-    dnnl_memory_create(&md, dst_md, engine, y);
+    dnnl_memory_create(&ms, src_md, slim_dnnl_engine(), (void *)x);
+    dnnl_memory_create(&mw, &w->md, slim_dnnl_engine(), w->data);
+    dnnl_memory_create(&md, dst_md, slim_dnnl_engine(), y);
     dnnl_exec_arg_t args[4] = {{DNNL_ARG_SRC, ms}, {DNNL_ARG_WEIGHTS, mw}, {DNNL_ARG_DST, md}};
     int nargs = 3;
     if (bias) {
         const dnnl_memory_desc_t *bias_md = dnnl_primitive_desc_query_md(e->pd, dnnl_query_weights_md, 1);
-        dnnl_memory_create(&mb, bias_md, engine, (void *)bias);
+        dnnl_memory_create(&mb, bias_md, slim_dnnl_engine(), (void *)bias);
         args[nargs++] = (dnnl_exec_arg_t){DNNL_ARG_BIAS, mb};
     }
-    int status = slim_dnnl_execute(e->primitive, stream, nargs, args);
+    int status = slim_dnnl_execute(e->primitive, nargs, args);
     dnnl_memory_destroy(ms);
     dnnl_memory_destroy(mw);
     dnnl_memory_destroy(md);
@@ -205,7 +194,6 @@ int slim_int8_linear(const slim_int8_weights *w, int64_t m, const int8_t *x, con
 }
 
 const char *slim_int8_impl_name(const slim_int8_weights *w, int64_t m, int dst_kind) {
-    pthread_once(&engine_once, init_engine);
     float *ones = malloc((size_t)w->n * sizeof(float));
     for (int64_t i = 0; i < w->n; i++) ones[i] = 1.0f;
     int8_key key;
