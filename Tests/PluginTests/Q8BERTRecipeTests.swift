@@ -43,14 +43,20 @@ struct Q8BERTRecipeTests {
         #expect(file.entry(named: "encoder.layer.0.attention.self.query.weight")?.dtype == .i8)
     }
 
-    @Test func quantizationAwareTrainingNeedsAClassifier() throws {
+    @Test func quantizationAwareFineTuningStartsFromAHeadlessBert() throws {
+        // Q8BERT's protocol: fake-quantized fine-tuning straight from the pretrained model.
         let workspace = try RecipeFixtures.workspace("q8bert-headless")
-        let recipe = RecipeFixtures.tinyRecipe().replacingOccurrences(of: "stages:\n  - finetune:", with: "stages:\n  - quantize: {quantizer: {component: q8bert}, epochs: 1}\n  - finetune:")
-        let path = try RecipeFixtures.write(recipe, "headless.yaml", in: workspace)
-        #expect {
-            _ = try Experiment(recipe: try BertSlimHost.Recipe(contentsOf: path), host: firstPartyHost(),
-                               options: .init(outputDirectory: workspace.appendingPathComponent("run").path)).run { _ in }
-        } throws: { "\($0)".contains("needs a BERT classifier") }
+        let recipe = RecipeFixtures.tinyRecipe()
+        let stages = recipe.range(of: "stages:")!.lowerBound
+        let path = try RecipeFixtures.write(recipe[..<stages] + """
+            stages:
+              - quantize: {quantizer: {component: q8bert}, epochs: 1, batch_size: 16}
+              - evaluate: {split: test}
+            """, "headless.yaml", in: workspace)
+        let results = try Experiment(recipe: try BertSlimHost.Recipe(contentsOf: path), host: firstPartyHost(),
+                                     options: .init(outputDirectory: workspace.appendingPathComponent("run").path)).run { _ in }
+        let quantized = try #require(results.points.first?.models.first { $0.origin == "stages[0].quantize" })
+        #expect(quantized.losses.count == 10)
     }
 
     @Test(arguments: ["q8bert-qat.yaml", "q8bert-ptq.yaml"])

@@ -143,10 +143,15 @@ CLONES static void softmax_fwd_range(void *c, int64_t lo, int64_t hi) {
         const float *x = k->x + r * n;
         const float *m = k->mask ? k->mask + (r / k->rows_per_mask) * n : NULL;
         float *y = k->y + r * n;
-        float mx = -INFINITY;
         if (m) for (int64_t j = 0; j < n; j++) { y[j] = x[j] + m[j]; }
         else for (int64_t j = 0; j < n; j++) { y[j] = x[j]; }
-        for (int64_t j = 0; j < n; j++) mx = fmaxf(mx, y[j]);
+        float lanes[16], mx = -INFINITY;  // independent maxima, so the loop vectorises (fmaxf does not)
+        for (int j = 0; j < 16; j++) lanes[j] = -INFINITY;
+        int64_t j0 = 0;
+        for (; j0 + 16 <= n; j0 += 16)
+            for (int j = 0; j < 16; j++) lanes[j] = y[j0 + j] > lanes[j] ? y[j0 + j] : lanes[j];
+        for (int j = 0; j < 16; j++) mx = lanes[j] > mx ? lanes[j] : mx;
+        for (; j0 < n; j0++) mx = y[j0] > mx ? y[j0] : mx;
         float sum = 0;
         if (k->log_space) {
             for (int64_t j = 0; j < n; j++) sum += vexp(y[j] - mx);

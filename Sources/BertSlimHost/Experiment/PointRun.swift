@@ -144,6 +144,10 @@ final class PointRun {
                                                            host: experiment.host, context: context) as? any Quantizer else {
                 throw ExperimentError.stageFailed(point: point.id, stage: index, type: stage.type, reason: "\(quantize.quantizer.component) is not a Quantizer")
             }
+            // Quantization-aware fine-tuning may start from the pretrained model, as in Q8BERT.
+            if quantize.training.settings.epochs > 0, let bert = model as? BertModel, bert.classifierWeight == nil {
+                bert.addClassifier(labels: data.labels.names, seed: recipe.seed)
+            }
             try quantizer.prepare(model)
             try quantizer.calibrate(model, batches: try calibration(quantize.calibrationBatches, data))
             let (losses, epochs) = try quantizationAwareTraining(model, quantize, index: index, folder: folder, data: data)
