@@ -1,7 +1,7 @@
-// Attention products read q, k and v straight from the projections' layout (B, T, H, D) and
-// write the context in (B, T, H, D), so no head split or merge is ever copied: oneDNN's matmul
-// takes the strides (and keeps its brgemm kernels for them, which it does not when q, k and v
-// interleave in one buffer). One primitive per shape, created on first use and kept.
+// Inference attention on projections laid out (B, T, H, D): no head split or merge is copied.
+// slim_attention_fused (below) does a whole head in one AVX-512 pass; the two oneDNN products
+// here (one primitive per shape, created on first use and kept) are the path for other CPUs
+// and head sizes, reading q, k and v in place through strides.
 #include "kernels_internal.h"
 #include "slim_int8.h"
 
