@@ -1,14 +1,16 @@
 """MR test accuracy of Q8BERT's int8 models against their fp32 teachers, one row per teacher.
 
     .venv/bin/python scripts/q8bert-accuracy.py /work/teachers/mr-seed1 /work/teachers/mr-seed2 ... \
-        [--out runs/q8bert-accuracy] [--only ptq|qat] [--qat-epochs 3] [--qat-lr 5e-5] [--calibration-batches 16]
+        [--out runs/q8bert-accuracy] [--only ptq|qat] [--qat-epochs 3] [--qat-lr 5e-5] [--qat-ema-decay 0.99]
+        [--calibration-batches 16]
         [--qat-train-limit N]
 
 For each fine-tuned teacher folder (seed N from a `seedN` in its name, else its position) it
 writes and runs two recipes with `bertslim run`: post-training quantization of the teacher
 (one sweep point static with ranges from calibration batches, one dynamic) and
 quantization-aware fine-tuning as in Q8BERT: the pretrained MiniLM-L6 fine-tuned on MR with
-fake quantization, same seed and the teachers' settings (3 epochs, batch 32, lr 5e-5), then
+fake quantization, same seed and the teachers' settings (3 epochs, batch 32, lr 5e-5;
+range EMA decay 0.99, as recipes/q8bert-qat.yaml), then
 converted. Every accuracy is the converted int8 model's, scored by the recipe's evaluate
 stage. Prints the table and the means over teachers. `BERTSLIM=path/to/bertslim` runs
 another build.
@@ -60,6 +62,7 @@ def main():
     parser.add_argument("--only", choices=["ptq", "qat"])
     parser.add_argument("--qat-epochs", type=int, default=3)
     parser.add_argument("--qat-lr", type=float, default=5e-5)
+    parser.add_argument("--qat-ema-decay", type=float, default=0.99)
     parser.add_argument("--calibration-batches", type=int, default=16)
     parser.add_argument("--qat-train-limit", type=int, help="QAT on the first N training examples only (shorter runs)")
     args = parser.parse_args()
@@ -86,7 +89,7 @@ def main():
                 row["ptq-" + point["values"]["stages[1].quantize.quantizer.settings.mode"]] = test_accuracy(point["models"][1])
         if args.only != "ptq":
             stages = f"""  - quantize:
-      quantizer: {{component: q8bert, settings: {{mode: qat}}}}
+      quantizer: {{component: q8bert, settings: {{mode: qat, ema_decay: {args.qat_ema_decay}}}}}
       epochs: {args.qat_epochs}
       batch_size: 32
       learning_rate: {args.qat_lr}
