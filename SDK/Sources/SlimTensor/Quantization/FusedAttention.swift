@@ -18,6 +18,7 @@ public func fusedAttention(qkv: Tensor, heads: Int, mask: Tensor) -> Tensor {
     let d = width / heads
     precondition(mask.shape == [b, t], "fusedAttention: mask \(mask.shape) for (B, T) = (\(b), \(t))")
     var context = Tensor(uninitializedShape: [b, t, width])
+    guard context.count > 0 else { return context }
     let fused = context.withUnsafeMutableBufferPointer { c in
         qkv.withUnsafeBufferPointer { x in
             mask.withUnsafeBufferPointer { m in
@@ -47,4 +48,19 @@ public func fusedAttention(qkv: Tensor, heads: Int, mask: Tensor) -> Tensor {
     }
     precondition(status == 0, "oneDNN attention context failed with status \(status) for \(qkv.shape)")
     return context
+}
+
+/// Attention on three separate `(B, T, H·D)` projections (SDK 1.0; kept for plugins built
+/// against it).
+@available(*, deprecated, message: "use fusedAttention(qkv:heads:mask:) on one q|k|v projection")
+public func fusedAttention(query: Tensor, key: Tensor, value: Tensor, heads: Int, mask: Tensor) -> Tensor {
+    fusedAttention(qkv: concat([query, key, value], axis: 2), heads: heads, mask: mask)
+}
+
+/// Attention on int8 projections (SDK 1.0, where P·V ran in bfloat16; now all float; kept for
+/// plugins built against it).
+@available(*, deprecated, message: "use one Int8Linear for q|k|v and fusedAttention(qkv:heads:mask:)")
+public func fusedAttention(_ x: Int8Tensor, query: Int8Linear, key: Int8Linear, value: Int8Linear, heads: Int,
+                           mask: Tensor) -> Tensor {
+    fusedAttention(qkv: concat([query(x), key(x), value(x)], axis: 2), heads: heads, mask: mask)
 }
