@@ -25,9 +25,19 @@ build: deps
 release: deps
 	swift build -c release $(SWIFT_BUILD_FLAGS)
 
+# The suites that exercise kernels run again under each instruction-set cap (BERTSLIM_MAX_ISA,
+# which caps oneDNN too), so that a machine with AVX-512 also proves the AVX2, AVX-VNNI and
+# portable paths. A cap above what the CPU has runs at the CPU's level.
+ISA_CAPS := avx2 avx2_vnni avx512 baseline
+ISA_SUITES := KernelReferenceTests|KernelVariantTests|Int8KernelTests|FusedAttentionTests|GoldenTests|PackedLinearTests|ConcurrentKernelTests|TrainingTests|BertParityTests|Q8BERTTests
+
 test: deps assets
 	swift build --build-tests $(SWIFT_BUILD_FLAGS)
 	swift test --skip-build $(SWIFT_BUILD_FLAGS)
+	@for cap in $(ISA_CAPS); do \
+	  echo "== kernel suites with BERTSLIM_MAX_ISA=$$cap"; \
+	  BERTSLIM_MAX_ISA=$$cap swift test --skip-build $(SWIFT_BUILD_FLAGS) --filter '$(ISA_SUITES)' || exit 1; \
+	done
 
 # The plugin SDK as a folder a third party builds against with plain swiftc (SDK/README.md).
 SDK_DIST ?= sdk-dist/BertSlimSDK

@@ -12,9 +12,15 @@ struct BertSlim: ParsableCommand {
     )
 
     /// Progress lines reach a log file or CI as they happen: stdout is line-buffered even
-    /// when it is not a terminal.
+    /// when it is not a terminal. A `BERTSLIM_MAX_ISA` that names no level stops the tool
+    /// before any work (a misspelt cap would otherwise be ignored silently).
     static func main() {
         setvbuf(stdout, nil, _IOLBF, 0)
+        if let cap = KernelISA.invalidCap {
+            let levels = KernelISA.allCases.map(\.description).joined(separator: ", ")
+            FileHandle.standardError.write(Data("Error: BERTSLIM_MAX_ISA=\(cap) is not one of \(levels)\n".utf8))
+            Foundation.exit(64)
+        }
         main(nil)
     }
 }

@@ -91,8 +91,16 @@ struct Int8KernelTests {
         expectClose(out.scalars, expected, atol: 1e-6, rtol: 1e-6)
     }
 
-    @Test("int8 linear: float output, fused GELU with int8 output, and the dynamic path", arguments: [(1, 16, 8), (37, 40, 24), (128, 96, 64)])
-    func int8Linear(shape: (Int, Int, Int)) throws {
+    /// Int8 layers take their kernel from the calling thread's level when they are made: under
+    /// each level's cap this runs oneDNN's VNNI/AMX kernel or BertSlim's AVX-512, AVX2 and
+    /// portable int16-product kernels, whichever that level gets.
+    @Test("int8 linear: float output, fused GELU with int8 output, and the dynamic path",
+          arguments: [(1, 16, 8), (37, 40, 24), (128, 96, 64), (29, 70, 33)], supportedISALevels)
+    func int8Linear(shape: (Int, Int, Int), isa: KernelISA) throws {
+        try KernelISA.withCap(isa) { try checkInt8Linear(shape: shape) }
+    }
+
+    private func checkInt8Linear(shape: (Int, Int, Int)) throws {
         let (m, n, k) = shape
         let x = testValues([m, k], seed: 21) * 2, w = testValues([n, k], seed: 22) * 0.3, b = testValues([n], seed: 23)
         let sx = symmetricScale(maxAbs: maxAbs(x))
@@ -124,12 +132,34 @@ struct Int8KernelTests {
         expectClose(layer.dynamic(xq, gelu: true).scalars, dynamicReference.map { Float(referenceGELU(Double($0))) }, atol: 1e-4, rtol: 1e-4)
     }
 
-    @Test("oneDNN runs the int8 GEMM on a brgemm kernel (VNNI or AMX where the CPU has them)")
-    func implementation() throws {
+    /// Full-range operands in the pattern that saturates vpmaddubsw's int16 pair sums (oneDNN's
+    /// int8 kernels without VNNI gave 6140 of 6144 wrong sums on such a product): every level's
+    /// kernel must give the exact integer sums.
+    @Test("full-range int8 products are exact at every level", arguments: supportedISALevels)
+    func saturatingOperands(isa: KernelISA) throws {
+        let (m, n, k) = (64, 96, 384)
+        var xs = [Int8](repeating: 0, count: m * k), ws = [Int8](repeating: 0, count: n * k)
+        for i in 0..<(m * k) { xs[i] = [127, 126, -127, 100][i % 4] }
+        for i in 0..<(n * k) { ws[i] = [127, 127, -127, 90, -127][(i / 2 + i / k) % 5] }
+        let expected = referenceIntGEMM(xs, ws, m: m, n: n, k: k)
+        try KernelISA.withCap(isa) {
+            let layer = try #require(Int8Linear(weight: IntegerArray(shape: [n, k], scalars: ws),
+                                                weightScales: [Float](repeating: 1, count: n), bias: nil))
+            let x = Int8Tensor(shape: [m, k], scalars: xs, scale: 1)
+            // Scales of 1: the float output is the integer sum (exact below 2^24).
+            #expect(layer(x).scalars == expected.map(Float.init), "\(isa): \(layer.implementationName(rows: m))")
+        }
+    }
+
+    @Test("each level names its int8 kernel: oneDNN's only where it is exact (VNNI, AMX)", arguments: supportedISALevels)
+    func implementation(isa: KernelISA) throws {
         let (wq, ws) = quantizeWeight(testValues([384, 384], seed: 1), perChannel: false)
-        let layer = try #require(Int8Linear(weight: wq, weightScales: ws, bias: nil))
-        let name = layer.implementationName(rows: 1024)
-        #expect(name != "unavailable")
-        print("int8 matmul implementation: \(name)")
+        let name = try KernelISA.withCap(isa) { try #require(Int8Linear(weight: wq, weightScales: ws, bias: nil)).implementationName(rows: 1024) }
+        let ownKernel = ["baseline": "bertslim:s16_portable", "avx2": "bertslim:s16_avx2", "avx512": "bertslim:s16_avx512"]
+        if let own = ownKernel["\(KernelISA.withCap(isa) { KernelISA.current })"] {
+            #expect(name == own)
+        } else {
+            #expect(!name.hasPrefix("bertslim:") && name != "unavailable", "\(isa): \(name)")
+        }
     }
 }

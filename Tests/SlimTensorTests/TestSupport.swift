@@ -65,3 +65,8 @@ func checkGradients(_ inputs: [Tensor], h: Float = 1e-2, atol: Float = 2e-3, rto
                     sourceLocation: sourceLocation)
     }
 }
+
+/// Every instruction-set level this CPU supports: kernel tests run once per level under
+/// ``KernelISA/withCap(_:_:)``, so the AVX2 and portable variants of a loop (and the int8
+/// kernels chosen for them) are checked on an AVX-512 machine too.
+let supportedISALevels = KernelISA.allCases.filter(\.isSupported)

@@ -10,7 +10,7 @@
 
 struct dropout_ctx { const float *x; float *y; uint64_t state; float rate, scale; };
 
-CLONES static void dropout_range(void *c, int64_t lo, int64_t hi) {
+LOOP dropout_range(void *c, int64_t lo, int64_t hi) {
     const struct dropout_ctx *k = c;
     const float *x = k->x;
     float *y = k->y;
@@ -27,7 +27,8 @@ CLONES static void dropout_range(void *c, int64_t lo, int64_t hi) {
         y[i] = u >= rate ? x[i] * scale : 0.0f;
     }
 }
+VARIANTS(dropout_range)
 void slim_dropout(const float *x, float *y, int64_t n, uint64_t state, float rate, float scale) {
     struct dropout_ctx k = {x, y, state, rate, scale};
-    slim_parallel_for(n, ELEMENT_GRAIN / 2, dropout_range, &k);
+    slim_parallel_for(n, ELEMENT_GRAIN / 2, PICK(dropout_range), &k);
 }

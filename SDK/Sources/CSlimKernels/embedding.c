@@ -20,7 +20,7 @@ void slim_embedding_gather(const float *table, const int32_t *ids, float *out, i
 // Repeated ids add into the same table row, so workers split the columns, not the rows:
 // no two workers touch the same value, and each value sums its rows in order (the result
 // does not depend on the thread count).
-CLONES static void scatter_range(void *c, int64_t lo, int64_t hi) {
+LOOP scatter_range(void *c, int64_t lo, int64_t hi) {
     struct embedding_ctx *k = c;
     for (int64_t r = 0; r < k->rows; r++) {
         const float *g = k->src + r * k->width;
@@ -28,9 +28,10 @@ CLONES static void scatter_range(void *c, int64_t lo, int64_t hi) {
         for (int64_t j = lo; j < hi; j++) d[j] += g[j];
     }
 }
+VARIANTS(scatter_range)
 void slim_embedding_scatter_add(const int32_t *ids, const float *dy, float *dtable, int64_t rows,
                                 int64_t width) {
     struct embedding_ctx k = {dy, ids, dtable, rows, width};
     int64_t grain = rows * width >= 65536 ? 64 : width;
-    slim_parallel_for(width, grain, scatter_range, &k);
+    slim_parallel_for(width, grain, PICK(scatter_range), &k);
 }

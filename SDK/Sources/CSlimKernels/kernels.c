@@ -1,64 +1,55 @@
 // Vectorised loops for SlimTensor. Each `*_range` body is compiled three times
-// (AVX-512, AVX2+FMA, baseline) and the loader picks one for this CPU.
+// (AVX-512, AVX2+FMA, baseline) and PICK chooses one per call (kernels_internal.h).
 #include "kernels_internal.h"
 
 #include <stdlib.h>
 #include <string.h>
 
-// Φ(x), the standard normal CDF, as ½(1 + erf(x/√2)) with erf from Abramowitz & Stegun
-// 7.1.26 (absolute error < 1.5e-7): a 5-term polynomial in t = 1/(1 + p·z) times e^{-z²}.
-// The same accuracy class as PyTorch's vectorised erf, at a third fewer operations than a
-// relative-accuracy erfc fit; GELU's error stays below |x|·1e-7.
-static inline float normal_cdf(float x) {
-    float z = fabsf(x) * 0.70710678118654752f;
-    float t = 1.0f / (1.0f + 0.3275911f * z);
-    float poly = t * (0.254829592f + t * (-0.284496736f + t * (1.421413741f +
-                 t * (-1.453152027f + t * 1.061405429f))));
-    float erf_abs = 1.0f - poly * vexp(-z * z);
-    return 0.5f + 0.5f * (x >= 0 ? erf_abs : -erf_abs);
-}
-
 /* ---- elementwise ---------------------------------------------------------------- */
 
 struct binary_ctx { const float *a, *b; float *y; float s; int64_t cols; };
 
-CLONES static void add_range(void *c, int64_t lo, int64_t hi) {
+LOOP add_range(void *c, int64_t lo, int64_t hi) {
     struct binary_ctx *k = c;
     for (int64_t i = lo; i < hi; i++) k->y[i] = k->a[i] + k->b[i];
 }
+VARIANTS(add_range)
 void slim_add(const float *a, const float *b, float *y, int64_t n) {
     struct binary_ctx k = {a, b, y, 0, 0};
-    slim_parallel_for(n, ELEMENT_GRAIN, add_range, &k);
+    slim_parallel_for(n, ELEMENT_GRAIN, PICK(add_range), &k);
 }
 
-CLONES static void mul_range(void *c, int64_t lo, int64_t hi) {
+LOOP mul_range(void *c, int64_t lo, int64_t hi) {
     struct binary_ctx *k = c;
     for (int64_t i = lo; i < hi; i++) k->y[i] = k->a[i] * k->b[i];
 }
+VARIANTS(mul_range)
 void slim_mul(const float *a, const float *b, float *y, int64_t n) {
     struct binary_ctx k = {a, b, y, 0, 0};
-    slim_parallel_for(n, ELEMENT_GRAIN, mul_range, &k);
+    slim_parallel_for(n, ELEMENT_GRAIN, PICK(mul_range), &k);
 }
 
-CLONES static void scale_range(void *c, int64_t lo, int64_t hi) {
+LOOP scale_range(void *c, int64_t lo, int64_t hi) {
     struct binary_ctx *k = c;
     for (int64_t i = lo; i < hi; i++) k->y[i] = k->a[i] * k->s;
 }
+VARIANTS(scale_range)
 void slim_scale(const float *x, float s, float *y, int64_t n) {
     struct binary_ctx k = {x, NULL, y, s, 0};
-    slim_parallel_for(n, ELEMENT_GRAIN, scale_range, &k);
+    slim_parallel_for(n, ELEMENT_GRAIN, PICK(scale_range), &k);
 }
 
-CLONES static void axpy_range(void *c, int64_t lo, int64_t hi) {
+LOOP axpy_range(void *c, int64_t lo, int64_t hi) {
     struct binary_ctx *k = c;
     for (int64_t i = lo; i < hi; i++) k->y[i] += k->s * k->a[i];
 }
+VARIANTS(axpy_range)
 void slim_axpy(float a, const float *x, float *y, int64_t n) {
     struct binary_ctx k = {x, NULL, y, a, 0};
-    slim_parallel_for(n, ELEMENT_GRAIN, axpy_range, &k);
+    slim_parallel_for(n, ELEMENT_GRAIN, PICK(axpy_range), &k);
 }
 
-CLONES static void rowbias_range(void *c, int64_t lo, int64_t hi) {
+LOOP rowbias_range(void *c, int64_t lo, int64_t hi) {
     struct binary_ctx *k = c;
     for (int64_t r = lo; r < hi; r++) {
         const float *x = k->a + r * k->cols;
@@ -66,16 +57,17 @@ CLONES static void rowbias_range(void *c, int64_t lo, int64_t hi) {
         for (int64_t j = 0; j < k->cols; j++) y[j] = x[j] + k->b[j];
     }
 }
+VARIANTS(rowbias_range)
 void slim_add_rowbias(const float *x, const float *bias, float *y, int64_t rows, int64_t cols) {
     struct binary_ctx k = {x, bias, y, 0, cols};
-    slim_parallel_for(rows, ROW_GRAIN(cols), rowbias_range, &k);
+    slim_parallel_for(rows, ROW_GRAIN(cols), PICK(rowbias_range), &k);
 }
 
 // Column sums: each worker sums a block of rows into its own partial, then the partials
 // are added in a fixed order (the result does not depend on timing).
 struct colsum_ctx { const float *x; float *partial; int64_t rows, cols, chunks; };
 
-CLONES static void colsum_range(void *c, int64_t lo, int64_t hi) {
+LOOP colsum_range(void *c, int64_t lo, int64_t hi) {
     struct colsum_ctx *k = c;
     for (int64_t chunk = lo; chunk < hi; chunk++) {
         float *p = k->partial + chunk * k->cols;
@@ -86,12 +78,13 @@ CLONES static void colsum_range(void *c, int64_t lo, int64_t hi) {
         }
     }
 }
+VARIANTS(colsum_range)
 void slim_sum_rows(const float *x, float *out, int64_t rows, int64_t cols) {
     int64_t chunks = rows * cols >= 65536 ? slim_num_threads() : 1;
     if (chunks > rows) chunks = rows > 0 ? rows : 1;
     float *partial = calloc((size_t)(chunks * cols), sizeof(float));
     struct colsum_ctx k = {x, partial, rows, cols, chunks};
-    slim_parallel_for(chunks, 1, colsum_range, &k);
+    slim_parallel_for(chunks, 1, PICK(colsum_range), &k);
     for (int64_t chunk = 0; chunk < chunks; chunk++)
         for (int64_t j = 0; j < cols; j++) out[j] += partial[chunk * cols + j];
     free(partial);
@@ -107,17 +100,18 @@ double slim_sum_squares(const float *x, int64_t n) {
 
 struct gelu_ctx { const float *x, *dy; float *y; };
 
-CLONES static void gelu_fwd_range(void *c, int64_t lo, int64_t hi) {
+LOOP gelu_fwd_range(void *c, int64_t lo, int64_t hi) {
     struct gelu_ctx *k = c;
     for (int64_t i = lo; i < hi; i++) k->y[i] = k->x[i] * normal_cdf(k->x[i]);
 }
+VARIANTS(gelu_fwd_range)
 void slim_gelu_forward(const float *x, float *y, int64_t n) {
     struct gelu_ctx k = {x, NULL, y};
-    slim_parallel_for(n, ELEMENT_GRAIN / 4, gelu_fwd_range, &k);
+    slim_parallel_for(n, ELEMENT_GRAIN / 4, PICK(gelu_fwd_range), &k);
 }
 
 // d/dx x·Φ(x) = Φ(x) + x·φ(x)
-CLONES static void gelu_bwd_range(void *c, int64_t lo, int64_t hi) {
+LOOP gelu_bwd_range(void *c, int64_t lo, int64_t hi) {
     struct gelu_ctx *k = c;
     for (int64_t i = lo; i < hi; i++) {
         float x = k->x[i];
@@ -125,9 +119,10 @@ CLONES static void gelu_bwd_range(void *c, int64_t lo, int64_t hi) {
         k->y[i] = k->dy[i] * (normal_cdf(x) + x * pdf);
     }
 }
+VARIANTS(gelu_bwd_range)
 void slim_gelu_backward(const float *x, const float *dy, float *dx, int64_t n) {
     struct gelu_ctx k = {x, dy, dx};
-    slim_parallel_for(n, ELEMENT_GRAIN / 4, gelu_bwd_range, &k);
+    slim_parallel_for(n, ELEMENT_GRAIN / 4, PICK(gelu_bwd_range), &k);
 }
 
 /* ---- softmax ---------------------------------------------------------------------- */
@@ -136,7 +131,7 @@ struct softmax_ctx {
     const float *x, *mask, *dy; float *y; int64_t rows_per_mask, cols; int log_space;
 };
 
-CLONES static void softmax_fwd_range(void *c, int64_t lo, int64_t hi) {
+LOOP softmax_fwd_range(void *c, int64_t lo, int64_t hi) {
     struct softmax_ctx *k = c;
     int64_t n = k->cols;
     for (int64_t r = lo; r < hi; r++) {
@@ -164,14 +159,15 @@ CLONES static void softmax_fwd_range(void *c, int64_t lo, int64_t hi) {
         }
     }
 }
+VARIANTS(softmax_fwd_range)
 void slim_softmax_forward(const float *x, const float *mask, int64_t rows_per_mask, float *y,
                           int64_t rows, int64_t cols, int log_space) {
     struct softmax_ctx k = {x, mask, NULL, y, rows_per_mask > 0 ? rows_per_mask : 1, cols,
                             log_space};
-    slim_parallel_for(rows, ROW_GRAIN(cols), softmax_fwd_range, &k);
+    slim_parallel_for(rows, ROW_GRAIN(cols), PICK(softmax_fwd_range), &k);
 }
 
-CLONES static void softmax_bwd_range(void *c, int64_t lo, int64_t hi) {
+LOOP softmax_bwd_range(void *c, int64_t lo, int64_t hi) {
     struct softmax_ctx *k = c;
     int64_t n = k->cols;
     for (int64_t r = lo; r < hi; r++) {
@@ -187,10 +183,11 @@ CLONES static void softmax_bwd_range(void *c, int64_t lo, int64_t hi) {
         }
     }
 }
+VARIANTS(softmax_bwd_range)
 void slim_softmax_backward(const float *y, const float *dy, float *dx, int64_t rows,
                            int64_t cols, int log_space) {
     struct softmax_ctx k = {y, NULL, dy, dx, 1, cols, log_space};
-    slim_parallel_for(rows, ROW_GRAIN(cols), softmax_bwd_range, &k);
+    slim_parallel_for(rows, ROW_GRAIN(cols), PICK(softmax_bwd_range), &k);
 }
 
 /* ---- layer norm ------------------------------------------------------------------- */
@@ -200,7 +197,7 @@ struct layernorm_ctx {
     int64_t rows, cols, chunks; float eps;
 };
 
-CLONES static void layernorm_fwd_range(void *c, int64_t lo, int64_t hi) {
+LOOP layernorm_fwd_range(void *c, int64_t lo, int64_t hi) {
     struct layernorm_ctx *k = c;
     int64_t n = k->cols;
     for (int64_t r = lo; r < hi; r++) {
@@ -215,15 +212,16 @@ CLONES static void layernorm_fwd_range(void *c, int64_t lo, int64_t hi) {
         if (k->mean) { k->mean[r] = mu; k->rstd[r] = rs; }
     }
 }
+VARIANTS(layernorm_fwd_range)
 void slim_layernorm_forward(const float *x, const float *gamma, const float *beta, float *y,
                             float *mean, float *rstd, int64_t rows, int64_t cols, float eps) {
     struct layernorm_ctx k = {x, gamma, beta, NULL, y, mean, rstd, NULL, rows, cols, 0, eps};
-    slim_parallel_for(rows, ROW_GRAIN(cols), layernorm_fwd_range, &k);
+    slim_parallel_for(rows, ROW_GRAIN(cols), PICK(layernorm_fwd_range), &k);
 }
 
 // x̂ = (x − μ)/σ, g = dy⊙γ:  dx = (g − mean(g) − x̂·mean(g⊙x̂)) / σ.
 // dγ and dβ are summed per worker chunk, then in a fixed order.
-CLONES static void layernorm_bwd_range(void *c, int64_t lo, int64_t hi) {
+LOOP layernorm_bwd_range(void *c, int64_t lo, int64_t hi) {
     struct layernorm_ctx *k = c;
     int64_t n = k->cols;
     for (int64_t chunk = lo; chunk < hi; chunk++) {
@@ -250,6 +248,7 @@ CLONES static void layernorm_bwd_range(void *c, int64_t lo, int64_t hi) {
         }
     }
 }
+VARIANTS(layernorm_bwd_range)
 void slim_layernorm_backward(const float *x, const float *gamma, const float *mean,
                              const float *rstd, const float *dy, float *dx, float *dgamma,
                              float *dbeta, int64_t rows, int64_t cols) {
@@ -257,7 +256,7 @@ void slim_layernorm_backward(const float *x, const float *gamma, const float *me
     float *partial = calloc((size_t)(chunks * 2 * cols), sizeof(float));
     struct layernorm_ctx k = {x, gamma, NULL, dy, dx, (float *)mean, (float *)rstd, partial,
                               rows, cols, chunks, 0};
-    slim_parallel_for(chunks, 1, layernorm_bwd_range, &k);
+    slim_parallel_for(chunks, 1, PICK(layernorm_bwd_range), &k);
     for (int64_t chunk = 0; chunk < chunks; chunk++)
         for (int64_t j = 0; j < cols; j++) {
             dgamma[j] += partial[chunk * 2 * cols + j];
@@ -274,7 +273,7 @@ struct adamw_ctx {
 };
 
 // Same arithmetic as torch.optim.AdamW: w ← w(1 − lr·wd) − (lr/bc1)·m / (√v/√bc2 + ε).
-CLONES static void adamw_range(void *c, int64_t lo, int64_t hi) {
+LOOP adamw_range(void *c, int64_t lo, int64_t hi) {
     struct adamw_ctx *k = c;
     float step = k->lr / k->bc1, sqrt_bc2 = sqrtf(k->bc2), decay = 1.0f - k->lr * k->wd;
     for (int64_t i = lo; i < hi; i++) {
@@ -284,10 +283,11 @@ CLONES static void adamw_range(void *c, int64_t lo, int64_t hi) {
         k->w[i] = k->w[i] * decay - step * m / (sqrtf(v) / sqrt_bc2 + k->eps);
     }
 }
+VARIANTS(adamw_range)
 void slim_adamw_step(float *w, const float *g, float *m, float *v, int64_t n, float lr,
                      float beta1, float beta2, float eps, float weight_decay,
                      float bias_correction1, float bias_correction2) {
     struct adamw_ctx k = {w, m, v, g, lr, beta1, beta2, eps, weight_decay, bias_correction1,
                           bias_correction2};
-    slim_parallel_for(n, ELEMENT_GRAIN, adamw_range, &k);
+    slim_parallel_for(n, ELEMENT_GRAIN, PICK(adamw_range), &k);
 }

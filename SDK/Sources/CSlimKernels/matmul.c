@@ -1,4 +1,5 @@
 // oneDNN matmul: one primitive per (shape, layout, flags), created on first use and kept.
+#include "slim_isa.h"
 #include "slim_kernels.h"
 
 #include <dnnl.h>
@@ -17,6 +18,7 @@ static pthread_mutex_t execute_lock = PTHREAD_MUTEX_INITIALIZER;
 
 static void init_engine(void) {
     slim_num_threads();  // sets OpenMP's thread count before oneDNN reads it
+    slim_isa_process();  // and BERTSLIM_MAX_ISA's cap before oneDNN makes its first kernel
     dnnl_engine_create(&engine, dnnl_cpu, 0);
     dnnl_stream_create(&stream, engine, dnnl_stream_default_flags);
 }

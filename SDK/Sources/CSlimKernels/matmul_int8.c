@@ -1,11 +1,17 @@
-// Int8 linear layers on oneDNN: y = scales ⊙ (x_s8 · W_s8ᵀ + b_s32), with GELU and a residual
-// sum optionally fused, writing f32, s8 or raw s32 accumulators. Weights are reordered once
-// into the layout the primitive prefers (with oneDNN's s8·s8 compensation); one primitive per
-// (weights, rows, output kind, scale values) is created on first use and kept. The scales are
-// baked into the primitive: oneDNN 2.6 falls back from its brgemm kernels
-// (brg:avx512_core_vnni here) to gemm:jit when output scales are runtime arguments, so
-// dynamic quantization asks for s32 accumulators and scales them in its own epilogue.
+// Int8 linear layers: y = scales ⊙ (x_s8 · W_s8ᵀ + b_s32), with GELU optionally fused, writing
+// f32, s8 or raw s32 accumulators.
+//
+// Where oneDNN's int8 matmul is exact (VNNI or AMX, see slim_isa_onednn_int8_exact) it runs
+// there: weights are reordered once into the layout the primitive prefers (with oneDNN's s8·s8
+// compensation); one primitive per (weights, rows, output kind, scale values) is created on
+// first use and kept. The scales are baked into the primitive: oneDNN 2.6 falls back from its
+// brgemm kernels (brg:avx512_core_vnni) to gemm:jit when output scales are runtime arguments,
+// so dynamic quantization asks for s32 accumulators and scales them in its own epilogue.
+// Elsewhere oneDNN saturates int16 sums, and BertSlim's own int16-product GEMM runs instead
+// (int8_gemm.c). The choice is made when the weights are packed, at the calling thread's level.
+#include "int8_gemm.h"
 #include "slim_int8.h"
+#include "slim_isa.h"
 #include "slim_kernels.h"
 
 #include <dnnl.h>
@@ -18,6 +24,7 @@
 static pthread_mutex_t cache_lock = PTHREAD_MUTEX_INITIALIZER;
 
 struct slim_int8_weights {
+    slim_s16_weights *s16;  // BertSlim's exact kernel, or NULL for oneDNN's
     dnnl_memory_desc_t md;
     void *data;
     int64_t n, k;
@@ -27,7 +34,7 @@ typedef struct {
     const void *weights;
     int64_t m;
     uint64_t scales_hash;
-    int dst, gelu, accumulate, has_scales;
+    int dst, gelu, has_scales;
     float gelu_scale;
 } int8_key;
 
@@ -60,16 +67,14 @@ static int make_desc(dnnl_matmul_desc_t *desc, int64_t m, int64_t n, int64_t k,
     return dnnl_matmul_desc_init(desc, &src, wei, has_bias ? &bias : NULL, &dst) == dnnl_success;
 }
 
-static dnnl_primitive_attr_t make_attr(int64_t n, const float *scales, int gelu, float gelu_scale,
-                                       int accumulate) {
+static dnnl_primitive_attr_t make_attr(int64_t n, const float *scales, int gelu, float gelu_scale) {
     dnnl_primitive_attr_t attr;
     dnnl_primitive_attr_create(&attr);
     if (scales) dnnl_primitive_attr_set_output_scales(attr, n, 1 << 1, scales);  // one per column
-    if (gelu || accumulate) {
+    if (gelu) {
         dnnl_post_ops_t ops;
         dnnl_post_ops_create(&ops);
-        if (accumulate) dnnl_post_ops_append_sum(ops, 1.0f);
-        if (gelu) dnnl_post_ops_append_eltwise(ops, gelu_scale, dnnl_eltwise_gelu_erf, 0, 0);
+        dnnl_post_ops_append_eltwise(ops, gelu_scale, dnnl_eltwise_gelu_erf, 0, 0);
         dnnl_primitive_attr_set_post_ops(attr, ops);
         dnnl_post_ops_destroy(ops);
     }
@@ -77,13 +82,23 @@ static dnnl_primitive_attr_t make_attr(int64_t n, const float *scales, int gelu,
 }
 
 slim_int8_weights *slim_int8_pack_weights(const int8_t *w, int64_t n, int64_t k) {
+    slim_isa level = slim_isa_current();
+    int vnni = level == SLIM_ISA_AVX2_VNNI || level >= SLIM_ISA_AVX512_VNNI;
+    if (!vnni || !slim_isa_onednn_int8_exact()) {
+        slim_s16_weights *s16 = slim_s16_pack(w, n, k, level);
+        if (!s16) return NULL;
+        slim_int8_weights *p = calloc(1, sizeof *p);
+        if (!p) { slim_s16_free(s16); return NULL; }
+        p->s16 = s16; p->n = n; p->k = k;
+        return p;
+    }
     dnnl_memory_desc_t any, plain;
     dnnl_dims_t wd = {k, n};
     dnnl_memory_desc_init_by_tag(&any, 2, wd, dnnl_s8, dnnl_format_tag_any);
     dnnl_memory_desc_init_by_tag(&plain, 2, wd, dnnl_s8, dnnl_ba);  // (K, N) stored as (N, K)
     dnnl_matmul_desc_t desc;
     dnnl_primitive_desc_t pd;
-    dnnl_primitive_attr_t attr = make_attr(n, NULL, 0, 1, 0);
+    dnnl_primitive_attr_t attr = make_attr(n, NULL, 0, 1);
     int ok = make_desc(&desc, 128, n, k, &any, 0, 1) &&
              dnnl_primitive_desc_create(&pd, &desc, attr, slim_dnnl_engine(), NULL) == dnnl_success;
     dnnl_primitive_attr_destroy(attr);
@@ -103,6 +118,7 @@ slim_int8_weights *slim_int8_pack_weights(const int8_t *w, int64_t n, int64_t k)
 
 void slim_int8_weights_free(slim_int8_weights *p) {
     if (!p) return;
+    if (p->s16) { slim_s16_free(p->s16); free(p); return; }
     pthread_mutex_lock(&cache_lock);  // primitives made for these weights go with them
     for (int h = 0; h < BUCKETS; h++) {
         int8_entry **link = &buckets[h];
@@ -132,7 +148,7 @@ static int8_entry *find_or_create(const int8_key *key, const slim_int8_weights *
     int8_entry *entry = NULL;
     dnnl_matmul_desc_t desc;
     dnnl_primitive_desc_t pd = NULL;
-    dnnl_primitive_attr_t attr = make_attr(w->n, scales, key->gelu, key->gelu_scale, key->accumulate);
+    dnnl_primitive_attr_t attr = make_attr(w->n, scales, key->gelu, key->gelu_scale);
     if (make_desc(&desc, key->m, w->n, w->k, &w->md, key->dst, has_bias) &&
         dnnl_primitive_desc_create(&pd, &desc, attr, slim_dnnl_engine(), NULL) == dnnl_success) {
         entry = calloc(1, sizeof *entry);
@@ -160,13 +176,13 @@ static uint64_t hash_scales(const float *scales, int64_t n) {
 }
 
 int slim_int8_linear(const slim_int8_weights *w, int64_t m, const int8_t *x, const float *scales,
-                     const int32_t *bias, int gelu, float gelu_scale, int accumulate, int dst_kind,
-                     void *y) {
+                     const int32_t *bias, int gelu, float gelu_scale, int dst_kind, void *y) {
     if (dst_kind < 0 || dst_kind > 2) return dnnl_invalid_arguments;
+    if (w->s16) return slim_s16_linear(w->s16, m, x, scales, bias, gelu, gelu_scale, dst_kind, y) == 0 ? 0 : dnnl_out_of_memory;
     int8_key key;
     memset(&key, 0, sizeof key);  // padding bytes take part in the hash
     key.weights = w; key.m = m; key.dst = dst_kind; key.gelu = gelu;
-    key.accumulate = accumulate; key.gelu_scale = gelu ? gelu_scale : 0;
+    key.gelu_scale = gelu ? gelu_scale : 0;
     key.has_scales = scales != NULL;
     key.scales_hash = scales ? hash_scales(scales, w->n) : 0;
     if (bias == NULL) key.has_scales |= 2;
@@ -194,6 +210,7 @@ int slim_int8_linear(const slim_int8_weights *w, int64_t m, const int8_t *x, con
 }
 
 const char *slim_int8_impl_name(const slim_int8_weights *w, int64_t m, int dst_kind) {
+    if (w->s16) return slim_s16_name(w->s16);
     float *ones = malloc((size_t)w->n * sizeof(float));
     for (int64_t i = 0; i < w->n; i++) ones[i] = 1.0f;
     int8_key key;

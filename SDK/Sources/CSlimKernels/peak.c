@@ -1,5 +1,6 @@
 // Twelve independent FMA chains per worker: enough to cover FMA latency on current x86
 // cores, so the rate is the FMA units' throughput, the ceiling a GEMM can approach.
+#include "slim_isa.h"
 #include "slim_kernels.h"
 #include "slim_peak.h"
 
@@ -48,8 +49,9 @@ static void peak_range(void *ctx, int64_t lo, int64_t hi) {
 double slim_fma_peak_gflops(double seconds) {
     int workers = slim_num_threads();
     if (workers > 256) workers = 256;
-    struct peak_job job = {.iters = 1000000, .wide = __builtin_cpu_supports("avx512f")};
-    if (!__builtin_cpu_supports("fma")) return 0;
+    slim_isa level = slim_isa_current();
+    struct peak_job job = {.iters = 1000000, .wide = level >= SLIM_ISA_AVX512};
+    if (level < SLIM_ISA_AVX2) return 0;
     double lanes = job.wide ? 16 : 8;
     for (;;) {  // grow the run until it lasts long enough to time
         slim_parallel_for(workers, 1, peak_range, &job);

@@ -15,53 +15,62 @@ struct quant_ctx { const float *x; int8_t *q; const int8_t *qin; float *y; float
 
 // Int8 stores may alias anything, so every loop reads its context into locals first (else
 // the compiler reloads them after each store and the loop stays scalar).
-CLONES static void quantize_range(void *c, int64_t lo, int64_t hi) {
+LOOP quantize_range(void *c, int64_t lo, int64_t hi) {
     struct quant_ctx *k = c;
     const float *x = k->x;
     int8_t *q = k->q;
     float s = k->s;
     for (int64_t i = lo; i < hi; i++) q[i] = quantize_one(x[i], s);
 }
+VARIANTS(quantize_range)
 void slim_quantize_s8(const float *x, int8_t *q, int64_t n, float scale) {
     struct quant_ctx k = {x, q, NULL, NULL, scale, 0};
-    slim_parallel_for(n, ELEMENT_GRAIN, quantize_range, &k);
+    slim_parallel_for(n, ELEMENT_GRAIN, PICK(quantize_range), &k);
 }
 
-CLONES static void dequantize_range(void *c, int64_t lo, int64_t hi) {
+LOOP dequantize_range(void *c, int64_t lo, int64_t hi) {
     struct quant_ctx *k = c;
     const int8_t *q = k->qin;
     float *y = k->y, s = k->s;
     for (int64_t i = lo; i < hi; i++) y[i] = (float)q[i] * s;
 }
+VARIANTS(dequantize_range)
 void slim_dequantize_s8(const int8_t *q, float *y, int64_t n, float step) {
     struct quant_ctx k = {NULL, NULL, q, y, step, 0};
-    slim_parallel_for(n, ELEMENT_GRAIN, dequantize_range, &k);
+    slim_parallel_for(n, ELEMENT_GRAIN, PICK(dequantize_range), &k);
 }
 
-CLONES static float max_abs_serial(const float *x, int64_t n) {
+// max|x| over [lo, hi), left in the context's `max`; called serially (a max is cheap next
+// to whatever reads its result).
+LOOP max_abs_range(void *c, int64_t lo, int64_t hi) {
+    struct quant_ctx *k = c;
+    const float *x = k->x;
     float lanes[16] = {0};  // independent maxima, so the loop vectorises
-    int64_t i = 0;
-    for (; i + 16 <= n; i += 16)
+    int64_t i = lo;
+    for (; i + 16 <= hi; i += 16)
         for (int j = 0; j < 16; j++) { float a = fabsf(x[i + j]); lanes[j] = a > lanes[j] ? a : lanes[j]; }
     float m = 0;
     for (int j = 0; j < 16; j++) m = lanes[j] > m ? lanes[j] : m;
-    for (; i < n; i++) { float a = fabsf(x[i]); m = a > m ? a : m; }
-    return m;
+    for (; i < hi; i++) { float a = fabsf(x[i]); m = a > m ? a : m; }
+    k->max = m;
 }
+VARIANTS(max_abs_range)
 float slim_max_abs(const float *x, int64_t n) {
-    // Two halves at most; a max needs no fixed order to be deterministic.
-    return max_abs_serial(x, n);
+    struct quant_ctx k = {x, NULL, NULL, NULL, 0, 0};
+    PICK(max_abs_range)(&k, 0, n);
+    return k.max;
 }
 
-CLONES static void fake_quantize_range(void *c, int64_t lo, int64_t hi) {
+LOOP fake_quantize_range(void *c, int64_t lo, int64_t hi) {
     struct quant_ctx *k = c;
     const float *x = k->x;
     float *y = k->y, s = k->s, inv = 1.0f / k->s;
     for (int64_t i = lo; i < hi; i++) y[i] = (float)quantize_one(x[i], s) * inv;
 }
+VARIANTS(fake_quantize_range)
 void slim_fake_quantize(const float *x, float *y, int64_t n, float scale) {
     struct quant_ctx k = {x, NULL, NULL, y, scale, 0};
-    slim_parallel_for(n, ELEMENT_GRAIN, fake_quantize_range, &k);
+    slim_parallel_for(n, ELEMENT_GRAIN, PICK(fake_quantize_range), &k);
 }
 
 struct lnq_ctx {
@@ -80,7 +89,7 @@ static inline __attribute__((always_inline)) void normalize_row(const float *x, 
     for (int64_t j = 0; j < n; j++) y[j] = (x[j] - mu) * rs * gamma[j] + beta[j];
 }
 
-CLONES static void layernorm_quantize_range(void *c, int64_t lo, int64_t hi) {
+LOOP layernorm_quantize_range(void *c, int64_t lo, int64_t hi) {
     struct lnq_ctx *k = c;
     int64_t n = k->cols;
     for (int64_t r = lo; r < hi; r++) {
@@ -100,15 +109,16 @@ CLONES static void layernorm_quantize_range(void *c, int64_t lo, int64_t hi) {
         }
     }
 }
+VARIANTS(layernorm_quantize_range)
 void slim_layernorm_quantize(const float *x, const float *residual, const float *gamma,
                              const float *beta, float *y, int8_t *q, int64_t rows, int64_t cols,
                              float eps, float scale) {
     struct lnq_ctx k = {x, residual, gamma, beta, y, q, cols, eps, scale};
-    slim_parallel_for(rows, ROW_GRAIN(cols), layernorm_quantize_range, &k);
+    slim_parallel_for(rows, ROW_GRAIN(cols), PICK(layernorm_quantize_range), &k);
 }
 
 struct gather_ctx { const int8_t *table; const int32_t *ids; float *out; int64_t width; float step; int accumulate; };
-CLONES static void gather_s8_range(void *c, int64_t lo, int64_t hi) {
+LOOP gather_s8_range(void *c, int64_t lo, int64_t hi) {
     struct gather_ctx *k = c;
     int64_t width = k->width;
     float step = k->step;
@@ -119,14 +129,15 @@ CLONES static void gather_s8_range(void *c, int64_t lo, int64_t hi) {
         else for (int64_t j = 0; j < width; j++) out[j] = (float)row[j] * step;
     }
 }
+VARIANTS(gather_s8_range)
 void slim_embedding_gather_s8(const int8_t *table, float step, const int32_t *ids, float *out,
                               int64_t rows, int64_t width, int accumulate) {
     struct gather_ctx k = {table, ids, out, width, step, accumulate};
-    slim_parallel_for(rows, ROW_GRAIN(width), gather_s8_range, &k);
+    slim_parallel_for(rows, ROW_GRAIN(width), PICK(gather_s8_range), &k);
 }
 
 struct deq32_ctx { const int32_t *acc; const float *scales, *bias; float *y; int64_t cols; };
-CLONES static void dequantize_s32_range(void *c, int64_t lo, int64_t hi) {
+LOOP dequantize_s32_range(void *c, int64_t lo, int64_t hi) {
     struct deq32_ctx *k = c;
     int64_t n = k->cols;
     for (int64_t r = lo; r < hi; r++) {
@@ -136,8 +147,9 @@ CLONES static void dequantize_s32_range(void *c, int64_t lo, int64_t hi) {
         else for (int64_t j = 0; j < n; j++) y[j] = (float)a[j] * k->scales[j];
     }
 }
+VARIANTS(dequantize_s32_range)
 void slim_dequantize_s32(const int32_t *acc, const float *scales, const float *bias, float *y,
                          int64_t rows, int64_t cols) {
     struct deq32_ctx k = {acc, scales, bias, y, cols};
-    slim_parallel_for(rows, ROW_GRAIN(cols), dequantize_s32_range, &k);
+    slim_parallel_for(rows, ROW_GRAIN(cols), PICK(dequantize_s32_range), &k);
 }

@@ -60,6 +60,10 @@ public final class BertLayer {
     ///   - dropout: rates and generator when training, nil otherwise.
     public func forward(_ x: Tensor, mask: Tensor, headGate: Tensor? = nil, keep: OutputRequest = [],
                         dropout: DropoutContext? = nil) -> Output {
+        if headGate == nil, dropout == nil, linearTransform == nil,
+           !keep.contains(.attentionScores), !keep.contains(.attentionProbabilities), !isRecording(x) {
+            return Output(hidden: inferenceForward(x, mask: mask))
+        }
         let q = splitHeads(dense(x, query, queryBias), heads: heads)
         let k = splitHeads(dense(x, key, keyBias), heads: heads)
         let v = splitHeads(dense(x, value, valueBias), heads: heads)
@@ -82,6 +86,26 @@ public final class BertLayer {
         return Output(hidden: hidden,
                       scores: keep.contains(.attentionScores) ? scores : nil,
                       probabilities: keep.contains(.attentionProbabilities) ? probabilities : nil)
+    }
+}
+
+extension BertLayer {
+    /// Whether this forward pass records gradients (for `x` or any weight).
+    fileprivate func isRecording(_ x: Tensor) -> Bool {
+        GradMode.isEnabled && (x.requiresGrad || namedParameters.contains { $0.1.requiresGrad })
+    }
+
+    /// The forward pass when nothing is recorded and no internals are asked for: attention
+    /// in one pass per head with the scores kept in cache (``fusedAttention(query:key:value:heads:mask:)``),
+    /// equal to the general path up to float summation order.
+    fileprivate func inferenceForward(_ x: Tensor, mask: Tensor) -> Tensor {
+        let context = fusedAttention(query: dense(x, query, queryBias), key: dense(x, key, keyBias),
+                                     value: dense(x, value, valueBias), heads: heads, mask: mask)
+        let attentionOut = layerNorm(dense(context, attentionOutput, attentionOutputBias) + x,
+                                     gamma: attentionNormWeight.tensor, beta: attentionNormBias.tensor, eps: eps)
+        let inner = dense(attentionOut, intermediate, intermediateBias, gelu: true)
+        return layerNorm(dense(inner, output, outputBias) + attentionOut,
+                         gamma: outputNormWeight.tensor, beta: outputNormBias.tensor, eps: eps)
     }
 }
 

@@ -3,9 +3,9 @@ internal import CSlimKernels
 /// Scaled dot-product attention for inference, `context = softmax(Q·Kᵀ/√d + mask)·V`
 /// (Vaswani et al. 2017), on the output of one q|k|v projection: each token's row holds its
 /// query, key and value, `(B, T, 3·H·D)`, read in place; the context comes out with heads
-/// already merged. With AVX-512 and D ∈ {16, 32, 64, 128} one pass per head keeps the
-/// scores in cache (`slim_attention_fused`); otherwise q, k and v are copied apart and two
-/// oneDNN products run around a softmax. Records no gradient.
+/// already merged. For head sizes that are multiples of 16 (up to 256) one pass per head keeps
+/// the scores in cache (`slim_attention_fused`: AVX-512, AVX2 or portable C); other sizes
+/// run two oneDNN products around a softmax. Records no gradient.
 /// - Parameters:
 ///   - qkv: `(B, T, 3·H·D)`, per token `[q | k | v]`.
 ///   - heads: H.
@@ -14,22 +14,56 @@ internal import CSlimKernels
 public func fusedAttention(qkv: Tensor, heads: Int, mask: Tensor) -> Tensor {
     precondition(qkv.rank == 3 && qkv.shape[2] % (3 * heads) == 0,
                  "fusedAttention: q|k|v \(qkv.shape) is not (B, T, 3·H·D) for \(heads) heads")
-    let (b, t, width) = (qkv.shape[0], qkv.shape[1], qkv.shape[2] / 3)
-    let d = width / heads
-    precondition(mask.shape == [b, t], "fusedAttention: mask \(mask.shape) for (B, T) = (\(b), \(t))")
-    var context = Tensor(uninitializedShape: [b, t, width])
-    guard context.count > 0 else { return context }
-    let fused = context.withUnsafeMutableBufferPointer { c in
-        qkv.withUnsafeBufferPointer { x in
-            mask.withUnsafeBufferPointer { m in
-                slim_attention_fused(x.baseAddress, x.baseAddress! + width, x.baseAddress! + 2 * width, Int64(3 * width),
-                                     m.baseAddress, c.baseAddress, Int64(b), Int64(heads), Int64(t), Int64(d))
+    let width = qkv.shape[2] / 3
+    return qkv.withUnsafeBufferPointer { x in
+        attention(x.baseAddress!, x.baseAddress! + width, x.baseAddress! + 2 * width, rowStride: 3 * width,
+                  batch: qkv.shape[0], length: qkv.shape[1], heads: heads, headSize: width / heads, mask: mask)
+    }
+}
+
+/// ``fusedAttention(qkv:heads:mask:)`` on three separate `(B, T, H·D)` projections, read in
+/// place (BERT's float layers at inference, whose q, k and v come from three GEMMs).
+public func fusedAttention(query: Tensor, key: Tensor, value: Tensor, heads: Int, mask: Tensor) -> Tensor {
+    precondition(query.rank == 3 && key.shape == query.shape && value.shape == query.shape && query.shape[2] % heads == 0,
+                 "fusedAttention: q \(query.shape), k \(key.shape), v \(value.shape) for \(heads) heads")
+    return query.withUnsafeBufferPointer { q in
+        key.withUnsafeBufferPointer { k in
+            value.withUnsafeBufferPointer { v in
+                attention(q.baseAddress!, k.baseAddress!, v.baseAddress!, rowStride: query.shape[2], batch: query.shape[0],
+                          length: query.shape[1], heads: heads, headSize: query.shape[2] / heads, mask: mask)
             }
         }
     }
+}
+
+/// The kernel ``fusedAttention(qkv:heads:mask:)`` runs for heads of `headSize` on this thread:
+/// `bertslim:fused_avx512`, `bertslim:fused_avx2`, `bertslim:fused_portable`, or the oneDNN path.
+public func attentionImplementationName(headSize: Int) -> String {
+    String(cString: slim_attention_impl_name(Int64(headSize)))
+}
+
+/// q, k and v rows of each token `rowStride` floats apart, `heads × headSize` wide each.
+private func attention(_ q: UnsafePointer<Float>, _ k: UnsafePointer<Float>, _ v: UnsafePointer<Float>, rowStride: Int,
+                       batch b: Int, length t: Int, heads: Int, headSize d: Int, mask: Tensor) -> Tensor {
+    precondition(mask.shape == [b, t], "fusedAttention: mask \(mask.shape) for (B, T) = (\(b), \(t))")
+    let width = heads * d
+    var context = Tensor(uninitializedShape: [b, t, width])
+    guard context.count > 0 else { return context }
+    let fused = context.withUnsafeMutableBufferPointer { c in
+        mask.withUnsafeBufferPointer { m in
+            slim_attention_fused(q, k, v, Int64(rowStride), m.baseAddress, c.baseAddress, Int64(b), Int64(heads), Int64(t), Int64(d))
+        }
+    }
     if fused == 0 { return context }
-    let (query, key, value) = (qkv.slice(axis: 2, range: 0..<width), qkv.slice(axis: 2, range: width..<(2 * width)),
-                               qkv.slice(axis: 2, range: (2 * width)..<(3 * width)))
+    // Other head sizes: q, k and v copied apart, two oneDNN products around a softmax.
+    func apart(_ p: UnsafePointer<Float>) -> Tensor {
+        var out = Tensor(uninitializedShape: [b, t, width])
+        out.withUnsafeMutableBufferPointer { o in
+            for row in 0..<(b * t) { (o.baseAddress! + row * width).update(from: p + row * rowStride, count: width) }
+        }
+        return out
+    }
+    let (query, key, value) = (apart(q), apart(k), apart(v))
     var scores = Tensor(uninitializedShape: [b, heads, t, t])
     var status = scores.withUnsafeMutableBufferPointer { s in
         query.withUnsafeBufferPointer { q in
@@ -39,22 +73,15 @@ public func fusedAttention(qkv: Tensor, heads: Int, mask: Tensor) -> Tensor {
             }
         }
     }
-    precondition(status == 0, "oneDNN attention scores failed with status \(status) for \(qkv.shape)")
+    precondition(status == 0, "oneDNN attention scores failed with status \(status) for \(query.shape)")
     let probabilities = softmax(scores, additiveMask: mask)
     status = context.withUnsafeMutableBufferPointer { c in
         probabilities.withUnsafeBufferPointer { p in
             value.withUnsafeBufferPointer { slim_attention_context(p.baseAddress, $0.baseAddress, c.baseAddress, Int64(b), Int64(heads), Int64(t), Int64(d)) }
         }
     }
-    precondition(status == 0, "oneDNN attention context failed with status \(status) for \(qkv.shape)")
+    precondition(status == 0, "oneDNN attention context failed with status \(status) for \(query.shape)")
     return context
-}
-
-/// Attention on three separate `(B, T, H·D)` projections (SDK 1.0; kept for plugins built
-/// against it).
-@available(*, deprecated, message: "use fusedAttention(qkv:heads:mask:) on one q|k|v projection")
-public func fusedAttention(query: Tensor, key: Tensor, value: Tensor, heads: Int, mask: Tensor) -> Tensor {
-    fusedAttention(qkv: concat([query, key, value], axis: 2), heads: heads, mask: mask)
 }
 
 /// Attention on int8 projections (SDK 1.0, where P·V ran in bfloat16; now all float; kept for

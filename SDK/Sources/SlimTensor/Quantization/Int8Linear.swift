@@ -1,9 +1,12 @@
 internal import CSlimKernels
 internal import Foundation
 
-/// A fully connected layer with int8 weights running on oneDNN's int8 matmul
-/// (`brg:avx512_core_vnni` on AVX-512 VNNI CPUs, AMX where present): `y = x·Wᵀ + b` for an
-/// int8 input `x` (scale S_x) and int8 weights `W` (scale S_w per output row).
+/// A fully connected layer with int8 weights: `y = x·Wᵀ + b` for an int8 input `x` (scale
+/// S_x) and int8 weights `W` (scale S_w per output row). It runs on oneDNN's int8 matmul where
+/// that is exact (`brg:avx512_core_vnni` on AVX-512 VNNI CPUs, AMX, AVX-VNNI) and on
+/// BertSlim's int16-product kernel elsewhere (AVX2 or AVX-512 without VNNI, where oneDNN's
+/// int16 sums saturate); ``implementationName(rows:)`` says which. The choice follows
+/// ``KernelISA/current`` when the layer is made.
 ///
 /// As in Q8BERT (Zafrir et al. 2019) the bias is stored as int32 at scale S_w·S_x, and the
 /// int32 accumulators are scaled back by 1 / (S_w·S_x) inside the GEMM. Weights are
@@ -28,7 +31,7 @@ public final class Int8Linear {
     /// Input features K.
     public var inFeatures: Int { weight.shape[1] }
 
-    /// Packs `weight` for oneDNN; nil when oneDNN has no int8 matmul for it.
+    /// Packs `weight` for the int8 matmul; nil when no int8 kernel takes its shape.
     public init?(weight: IntegerArray<Int8>, weightScales: [Float], bias: Tensor?) {
         precondition(weight.shape.count == 2 && weightScales.count == weight.shape[0], "Int8Linear: \(weightScales.count) scales for weight \(weight.shape)")
         precondition(bias == nil || bias!.shape == [weight.shape[0]], "Int8Linear: bias \(bias!.shape) for weight \(weight.shape)")
@@ -67,11 +70,11 @@ public final class Int8Linear {
         let status = y.withUnsafeMutableBufferPointer { out in
             x.withUnsafeBufferPointer { input in
                 withOptionalInts(intBias) { b in
-                    slim_int8_linear(packed, Int64(rows), input.baseAddress, scales, b, gelu ? 1 : 0, 1, 0, 0, out.baseAddress)
+                    slim_int8_linear(packed, Int64(rows), input.baseAddress, scales, b, gelu ? 1 : 0, 1, 0, out.baseAddress)
                 }
             }
         }
-        precondition(status == 0, "oneDNN int8 matmul failed with status \(status) for \(x.shape) · \(weight.shape)ᵀ")
+        precondition(status == 0, "int8 matmul failed with status \(status) for \(x.shape) · \(weight.shape)ᵀ")
         return y
     }
 
@@ -88,11 +91,11 @@ public final class Int8Linear {
             guard rows > 0 else { return }
             status = x.withUnsafeBufferPointer { input in
                 withOptionalInts(intBias) { b in
-                    slim_int8_linear(packed, Int64(rows), input.baseAddress, gemmScales, b, gelu ? 1 : 0, outputScale, 0, 1, out)
+                    slim_int8_linear(packed, Int64(rows), input.baseAddress, gemmScales, b, gelu ? 1 : 0, outputScale, 1, out)
                 }
             }
         }
-        precondition(status == 0, "oneDNN int8 matmul failed with status \(status) for \(x.shape) · \(weight.shape)ᵀ")
+        precondition(status == 0, "int8 matmul failed with status \(status) for \(x.shape) · \(weight.shape)ᵀ")
         return y
     }
 
@@ -106,9 +109,9 @@ public final class Int8Linear {
         let accumulators = TensorStorage(count: rows * outFeatures)  // int32, the size of a float
         let acc = UnsafeMutableRawPointer(accumulators.pointer).bindMemory(to: Int32.self, capacity: rows * outFeatures)
         let status = x.withUnsafeBufferPointer { input in
-            slim_int8_linear(packed, Int64(rows), input.baseAddress, nil, nil, 0, 1, 0, 2, acc)
+            slim_int8_linear(packed, Int64(rows), input.baseAddress, nil, nil, 0, 1, 2, acc)
         }
-        precondition(status == 0, "oneDNN int8 matmul failed with status \(status) for \(x.shape) · \(weight.shape)ᵀ")
+        precondition(status == 0, "int8 matmul failed with status \(status) for \(x.shape) · \(weight.shape)ᵀ")
         let scales = weightScales.map { 1 / ($0 * x.scale) }
         y.withUnsafeMutableBufferPointer { out in
             withOptionalPointer(bias) { b in
@@ -123,7 +126,7 @@ public final class Int8Linear {
         return activated
     }
 
-    /// The oneDNN implementation used at `rows` rows with float output (e.g. `brg:avx512_core_vnni`).
+    /// The kernel used at `rows` rows with float output (e.g. `brg:avx512_core_vnni`, `bertslim:s16_avx2`).
     public func implementationName(rows: Int) -> String {
         String(cString: slim_int8_impl_name(packed, Int64(rows), 0))
     }
