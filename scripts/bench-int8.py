@@ -10,7 +10,10 @@ leaves them; e.g. recipes/q8bert-qat.yaml's export). Also timed: BertSlim's dyna
 int8 (`bench infer --int8`, ranges from each batch like the two peers). Rounds alternate every
 engine; each engine's median over rounds is reported with its ratio to BertSlim int8 (above
 1.0: slower than BertSlim int8), and the weight files' sizes. The machine is shared and noisy:
-ratios carry over, absolute times do not.
+ratios carry over, absolute times do not. `--isa avx2` (or avx2_vnni, avx512, avx512_vnni) caps
+BertSlim and PyTorch at that level (scripts/isa_caps.py); ONNX Runtime's MLAS and PyTorch's
+FBGEMM int8 kernels have no such switch and run at the machine's own level, while
+`torch-int8-onednn` (quantize_dynamic on PyTorch's oneDNN engine) obeys it.
 """
 import argparse
 import json
@@ -22,12 +25,16 @@ import sys
 import tempfile
 import time
 
+import isa_caps
+
+ISA = isa_caps.apply_from_argv()
+
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 BERTSLIM = ROOT / ".build/release/bertslim"
 MODEL = ROOT / "assets/model/minilm-l6"
 SHAPES = [(1, 128), (8, 128), (32, 64)]
 ENGINES = ["bertslim-fp32", "bertslim-int8", "bertslim-int8-dynamic", "torch-fp32",
-           "torch-int8-dynamic", "ort-int8"]
+           "torch-int8-dynamic", "torch-int8-onednn", "ort-int8"]
 
 
 def timed(fn, runs, warmup=3):
@@ -81,7 +88,10 @@ def child(args):
     else:
         from transformers import BertModel
         model = BertModel.from_pretrained(str(MODEL)).eval()
-        if args.engine == "torch-int8-dynamic":
+        if args.engine.startswith("torch-int8"):
+            # FBGEMM (the default engine) picks its kernels by CPU alone; the oneDNN engine obeys
+            # ONEDNN_MAX_CPU_ISA, so it is the PyTorch int8 that --isa really caps.
+            torch.backends.quantized.engine = "onednn" if args.engine == "torch-int8-onednn" else "fbgemm"
             model = torch.ao.quantization.quantize_dynamic(model, {torch.nn.Linear}, dtype=torch.qint8)
         with torch.no_grad():
             ms = timed(lambda: model(input_ids=ids, attention_mask=mask), args.runs)
@@ -109,6 +119,7 @@ def main():
     parser.add_argument("--onnx", help=argparse.SUPPRESS)
     parser.add_argument("--batch", type=int, default=8, help=argparse.SUPPRESS)
     parser.add_argument("--seq", type=int, default=128, help=argparse.SUPPRESS)
+    parser.add_argument("--isa", choices=list(isa_caps.LEVELS), help="cap BertSlim and PyTorch at this instruction-set level")
     args = parser.parse_args()
     if args.engine:
         return child(args)
@@ -131,6 +142,9 @@ def main():
     import onnxruntime
     print(f"torch {torch.__version__}, onnxruntime {onnxruntime.__version__}, {args.threads} threads, "
           f"{args.rounds} alternating rounds, median of {args.runs} runs each; ms, (ratio to BertSlim int8)")
+    if ISA:
+        print(f"BertSlim and PyTorch capped at {ISA}; ONNX Runtime and torch-int8-dynamic (FBGEMM) uncapped: "
+              "they have no switch and run at the machine's own level")
     print(f"{'shape':<8}" + "".join(f"{e:>24}" for e in ENGINES))
     for batch, seq in SHAPES:
         base = statistics.median(results[(batch, seq, "bertslim-int8")])

@@ -10,7 +10,8 @@
 Alternates BertSlim (`bertslim bench ... --json`, release build) and PyTorch for several
 rounds, takes each side's median over rounds, and prints one ratio per op:
 BertSlim ÷ PyTorch (below 1.0 means BertSlim is faster). The machine is shared and noisy:
-ratios carry over, absolute times do not.
+ratios carry over, absolute times do not. `--isa avx2` (or avx2_vnni, avx512, avx512_vnni)
+caps both sides at that instruction-set level (scripts/isa_caps.py).
 """
 import argparse
 import json
@@ -21,7 +22,10 @@ import subprocess
 import sys
 import time
 
-import torch
+import isa_caps
+
+ISA = isa_caps.apply_from_argv()
+import torch  # noqa: E402 (after the caps)
 import torch.nn.functional as F
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
@@ -259,6 +263,7 @@ def main():
     parser.add_argument("--runs", type=int, default=15)
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--bertslim", help="the bertslim executable (default: .build/release/bertslim)")
+    parser.add_argument("--isa", choices=list(isa_caps.LEVELS), help="cap both sides at this instruction-set level")
     args = parser.parse_args()
     if args.bertslim:
         global BERTSLIM
@@ -268,6 +273,8 @@ def main():
     if not BERTSLIM.exists():
         raise SystemExit(f"{BERTSLIM} is missing: run `swift build -c release` first")
     torch.set_num_threads(args.threads)
+    if ISA:
+        print(f"instruction sets capped at {ISA} (torch: {torch.backends.cpu.get_cpu_capability()})")
     if args.what == "prune-heads":
         return compare_pruning(args)
     if args.what != "ops":

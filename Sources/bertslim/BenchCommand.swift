@@ -36,14 +36,16 @@ struct BenchOps: ParsableCommand {
     func run() throws {
         options.apply()
         let peak = measuredFMAPeakGFLOPs()
+        let kernels = KernelChoice()
         if options.json {
             let results = OpsBenchmark.run(runs: options.runs)
-            let report = OpsReport(threads: Threads.count, fmaPeakGflops: peak, results: results)
+            let report = OpsReport(threads: Threads.count, fmaPeakGflops: peak, kernels: kernels, results: results)
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.sortedKeys]
             print(String(decoding: try encoder.encode(report), as: UTF8.self))
         } else {
             print("threads: \(Threads.count), FMA ceiling measured now: \(String(format: "%.0f", peak)) GFLOP/s")
+            print("kernels: \(kernels)")
             print("op          shape             median ms   GFLOP/s (% of ceiling)   GB/s")
             _ = OpsBenchmark.run(runs: options.runs) { r in
                 let rate = r.gflops.map { String(format: "%8.1f (%3.0f%%)        ", $0, 100 * $0 / peak) } ?? "       -                "
@@ -59,9 +61,10 @@ struct BenchOps: ParsableCommand {
 struct OpsReport: Encodable {
     var threads: Int
     var fmaPeakGflops: Double
+    var kernels: KernelChoice
     var results: [OpsBenchmark.Result]
 
-    enum CodingKeys: String, CodingKey { case threads, fmaPeakGflops = "fma_peak_gflops", results }
+    enum CodingKeys: String, CodingKey { case threads, fmaPeakGflops = "fma_peak_gflops", kernels, results }
 }
 
 /// Which model a model benchmark runs: a checkpoint directory or a random architecture.
@@ -114,8 +117,9 @@ struct ModelChoice: ParsableArguments {
         if let folder = self.model, let vocabulary = try? Vocabulary(path: (folder as NSString).appendingPathComponent("vocab.txt")) {
             input.texts = ModelBenchmark.texts(of: input, vocabulary: vocabulary)
         }
-        try BenchResultLine(what: what, batch: batch, seq: seq, threads: Threads.count,
-                            parameters: model.parameterCount, timing: try body(model, input)).print(json: options.json)
+        let timing = try body(model, input)
+        try BenchResultLine(what: what, batch: batch, seq: seq, threads: Threads.count, parameters: model.parameterCount,
+                            timing: timing, kernels: KernelChoice()).print(json: options.json)
     }
 }
 
@@ -126,8 +130,9 @@ struct BenchResultLine: Encodable {
     var threads: Int
     var parameters: Int
     var timing: Timing
+    var kernels: KernelChoice
 
-    enum CodingKeys: String, CodingKey { case what, batch, seq, threads, parameters, timing, medianMs = "median_ms" }
+    enum CodingKeys: String, CodingKey { case what, batch, seq, threads, parameters, timing, kernels, medianMs = "median_ms" }
     func encode(to encoder: Encoder) throws {
         var c = encoder.container(keyedBy: CodingKeys.self)
         try c.encode(what, forKey: .what)
@@ -136,6 +141,7 @@ struct BenchResultLine: Encodable {
         try c.encode(threads, forKey: .threads)
         try c.encode(parameters, forKey: .parameters)
         try c.encode(timing, forKey: .timing)
+        try c.encode(kernels, forKey: .kernels)
         try c.encode(timing.medianMs, forKey: .medianMs)
     }
 
@@ -147,6 +153,7 @@ struct BenchResultLine: Encodable {
         } else {
             Swift.print(String(format: "%@ %dx%d, %d threads, %d parameters: median %.2f ms (min %.2f, max %.2f, %d runs)",
                                what, batch, seq, threads, parameters, timing.medianMs, timing.minMs, timing.maxMs, timing.runs))
+            Swift.print("kernels: \(kernels)")
         }
     }
 }
@@ -182,7 +189,7 @@ struct BenchInfer: ParsableCommand {
         }
         if let (_, b) = timings {
             try BenchResultLine(what: "infer-versus", batch: choice.batch, seq: choice.seq, threads: Threads.count,
-                                parameters: other.parameterCount, timing: b).print(json: options.json)
+                                parameters: other.parameterCount, timing: b, kernels: KernelChoice()).print(json: options.json)
             if !options.json {
                 print(String(format: "speed-up of %@ over %@: %.2fx", versus, choice.model ?? "the model", timings!.0.medianMs / b.medianMs))
             }

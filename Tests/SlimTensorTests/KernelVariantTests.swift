@@ -11,7 +11,7 @@ import Testing
 /// magnitudes, ±0, and random values in between.
 private func extremeValues(seed: UInt64) -> [Float] {
     let special: [Float] = [0.5, 1.5, 2.5, -0.5, -1.5, -2.5, 126.5, 127.5, -126.5, -127.5, 0, -0.0,
-                            1e30, -1e30, 3.0e38, -3.0e38, 1e-30, -1e-30, 1.4e-45, 88, -88, 100, -100, 1e6, -1e6]
+                            1e30, -1e30, 3.0e38, -3.0e38, 1e-30, -1e-30, .leastNonzeroMagnitude, 88, -88, 100, -100, 1e6, -1e6]
     return (0..<517).map { i in i < special.count ? special[i] : testValues([517], seed: seed).scalars[i] * 8 }
 }
 

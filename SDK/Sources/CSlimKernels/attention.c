@@ -10,33 +10,27 @@
 #include <dnnl.h>
 
 #include "dnnl_exec.h"
-#include <pthread.h>
+#include "primitive_cache.h"
 #include <stdlib.h>
+#include <string.h>
 
-static pthread_mutex_t cache_lock = PTHREAD_MUTEX_INITIALIZER;
+// One product's shape: scores (context = 0) or context (1), with its scale α.
+typedef struct {
+    int64_t b, h, t, d;
+    int context;
+    float alpha;
+} attention_key;
 
-typedef struct attention_entry {
-    int64_t b, h, t, d; int context; float alpha;
-    dnnl_primitive_t primitive;
-    dnnl_primitive_desc_t pd;
-    struct attention_entry *next;
-} attention_entry;
-
-static attention_entry *entries;
-
-static attention_entry *find_or_create(int64_t b, int64_t h, int64_t t, int64_t d, int context, float alpha) {
-    pthread_mutex_lock(&cache_lock);
-    for (attention_entry *e = entries; e; e = e->next)
-        if (e->b == b && e->h == h && e->t == t && e->d == d && e->context == context && e->alpha == alpha) {
-            pthread_mutex_unlock(&cache_lock);
-            return e;
-        }
+static dnnl_status_t make_pd(const void *raw, const void *unused, dnnl_primitive_desc_t *pd) {
+    (void)unused;
+    const attention_key *key = raw;
+    int64_t b = key->b, h = key->h, t = key->t, d = key->d;
     int64_t row = h * d;  // one token
     dnnl_memory_desc_t src, wei, dst;
     dnnl_dims_t qd = {b, h, t, d}, kd = {b, h, d, t}, sd = {b, h, t, t};
     dnnl_dims_t q_strides = {t * row, d, row, 1}, kt_strides = {t * row, d, 1, row};
     dnnl_dims_t s_strides = {h * t * t, t * t, t, 1}, c_strides = {t * h * d, d, h * d, 1};
-    if (!context) {  // scores = α·Q·Kᵀ
+    if (!key->context) {  // scores = α·Q·Kᵀ
         dnnl_memory_desc_init_by_strides(&src, 4, qd, dnnl_f32, q_strides);
         dnnl_memory_desc_init_by_strides(&wei, 4, kd, dnnl_f32, kt_strides);
         dnnl_memory_desc_init_by_strides(&dst, 4, sd, dnnl_f32, s_strides);
@@ -47,28 +41,22 @@ static attention_entry *find_or_create(int64_t b, int64_t h, int64_t t, int64_t 
     }
     dnnl_primitive_attr_t attr;
     dnnl_primitive_attr_create(&attr);
-    if (alpha != 1.0f) dnnl_primitive_attr_set_output_scales(attr, 1, 0, &alpha);
+    if (key->alpha != 1.0f) dnnl_primitive_attr_set_output_scales(attr, 1, 0, &key->alpha);
     dnnl_matmul_desc_t desc;
-    dnnl_primitive_desc_t pd = NULL;
-    attention_entry *entry = NULL;
-    if (dnnl_matmul_desc_init(&desc, &src, &wei, NULL, &dst) == dnnl_success &&
-        dnnl_primitive_desc_create(&pd, &desc, attr, slim_dnnl_engine(), NULL) == dnnl_success) {
-        entry = calloc(1, sizeof *entry);
-        *entry = (attention_entry){b, h, t, d, context, alpha, NULL, pd, entries};
-        if (dnnl_primitive_create(&entry->primitive, pd) != dnnl_success) {
-            dnnl_primitive_desc_destroy(pd);
-            free(entry);
-            entry = NULL;
-        } else {
-            entries = entry;
-        }
-    }
+    dnnl_status_t status = dnnl_matmul_desc_init(&desc, &src, &wei, NULL, &dst);
+    if (status == dnnl_success) status = dnnl_primitive_desc_create(pd, &desc, attr, slim_dnnl_engine(), NULL);
     dnnl_primitive_attr_destroy(attr);
-    pthread_mutex_unlock(&cache_lock);
-    return entry;
+    return status;
 }
 
-static int run(attention_entry *e, const void *a, const void *b, void *c) {
+static const slim_primitive *find_or_create(int64_t b, int64_t h, int64_t t, int64_t d, int context, float alpha) {
+    attention_key key;
+    memset(&key, 0, sizeof key);  // padding bytes are part of the key
+    key.b = b; key.h = h; key.t = t; key.d = d; key.context = context; key.alpha = alpha;
+    return slim_primitive_get(NULL, &key, sizeof key, make_pd, NULL);
+}
+
+static int run(const slim_primitive *e, const void *a, const void *b, void *c) {
     dnnl_memory_t ma, mb, mc;
     dnnl_memory_create(&ma, dnnl_primitive_desc_query_md(e->pd, dnnl_query_src_md, 0), slim_dnnl_engine(), (void *)a);
     dnnl_memory_create(&mb, dnnl_primitive_desc_query_md(e->pd, dnnl_query_weights_md, 0), slim_dnnl_engine(), (void *)b);
@@ -83,13 +71,13 @@ static int run(attention_entry *e, const void *a, const void *b, void *c) {
 
 int slim_attention_scores(const float *q, const float *k, float *scores, int64_t b, int64_t h, int64_t t,
                           int64_t d, float alpha) {
-    attention_entry *e = find_or_create(b, h, t, d, 0, alpha);
+    const slim_primitive *e = find_or_create(b, h, t, d, 0, alpha);
     return e ? run(e, q, k, scores) : dnnl_unimplemented;
 }
 
 int slim_attention_context(const float *probabilities, const float *v, float *context, int64_t b, int64_t h,
                            int64_t t, int64_t d) {
-    attention_entry *e = find_or_create(b, h, t, d, 1, 1.0f);
+    const slim_primitive *e = find_or_create(b, h, t, d, 1, 1.0f);
     return e ? run(e, probabilities, v, context) : dnnl_unimplemented;
 }
 

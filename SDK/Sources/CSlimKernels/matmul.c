@@ -1,85 +1,17 @@
-// oneDNN matmul: one primitive per (shape, layout, flags), created on first use and kept.
-#include "slim_isa.h"
+// oneDNN float matmul: one primitive per (shape, layout, fused operations), made on first use
+// and kept in the shared cache (primitive_cache.h); packed weights own theirs.
+#include "dnnl_exec.h"
+#include "primitive_cache.h"
 #include "slim_kernels.h"
 
-#include <dnnl.h>
-
-#include "dnnl_exec.h"
-#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
-static pthread_mutex_t cache_lock = PTHREAD_MUTEX_INITIALIZER;
-
-static dnnl_engine_t engine;
-static dnnl_stream_t stream;
-static pthread_once_t engine_once = PTHREAD_ONCE_INIT;
-static pthread_mutex_t execute_lock = PTHREAD_MUTEX_INITIALIZER;
-
-static void init_engine(void) {
-    slim_num_threads();  // sets OpenMP's thread count before oneDNN reads it
-    slim_isa_process();  // and BERTSLIM_MAX_ISA's cap before oneDNN makes its first kernel
-    dnnl_engine_create(&engine, dnnl_cpu, 0);
-    dnnl_stream_create(&stream, engine, dnnl_stream_default_flags);
-}
-
-dnnl_engine_t slim_dnnl_engine(void) {
-    pthread_once(&engine_once, init_engine);
-    return engine;
-}
-
-dnnl_status_t slim_dnnl_execute(const_dnnl_primitive_t primitive, int nargs, const dnnl_exec_arg_t *args) {
-    pthread_once(&engine_once, init_engine);
-    pthread_mutex_lock(&execute_lock);
-    dnnl_status_t status = dnnl_primitive_execute(primitive, stream, nargs, args);
-    if (status == dnnl_success) status = dnnl_stream_wait(stream);
-    pthread_mutex_unlock(&execute_lock);
-    return status;
-}
-
-int slim_dnnl_reorder(const dnnl_memory_desc_t *from_md, const void *from, const dnnl_memory_desc_t *to_md, void *to) {
-    dnnl_engine_t on = slim_dnnl_engine();
-    dnnl_primitive_desc_t rpd;
-    dnnl_primitive_t reorder;
-    dnnl_memory_t source, target;
-    dnnl_memory_create(&source, from_md, on, (void *)from);
-    dnnl_memory_create(&target, to_md, on, to);
-    int ok = dnnl_reorder_primitive_desc_create(&rpd, from_md, on, to_md, on, NULL) == dnnl_success &&
-             dnnl_primitive_create(&reorder, rpd) == dnnl_success;
-    if (ok) {
-        dnnl_exec_arg_t args[2] = {{DNNL_ARG_FROM, source}, {DNNL_ARG_TO, target}};
-        ok = slim_dnnl_execute(reorder, 2, args) == dnnl_success;
-        dnnl_primitive_destroy(reorder);
-        dnnl_primitive_desc_destroy(rpd);
-    }
-    dnnl_memory_destroy(source);
-    dnnl_memory_destroy(target);
-    return ok;
-}
-
 typedef struct {
     int64_t batch, batch_b, m, n, k;
-    int trans_a, trans_b, has_bias, accumulate, packed, gelu;
+    int trans_a, trans_b, has_bias, accumulate, gelu;
     float alpha;
-    const void *layout;  // packed weights identity (0 for plain)
 } matmul_key;
-
-typedef struct cache_entry {
-    matmul_key key;
-    dnnl_primitive_t primitive;
-    dnnl_primitive_desc_t pd;
-    struct cache_entry *next;
-} cache_entry;
-
-#define BUCKETS 1024
-static cache_entry *buckets[BUCKETS];
-
-static size_t key_hash(const matmul_key *key) {
-    const unsigned char *p = (const unsigned char *)key;
-    size_t h = 1469598103934665603ull;
-    for (size_t i = 0; i < sizeof *key; i++) h = (h ^ p[i]) * 1099511628211ull;
-    return h % BUCKETS;
-}
 
 static void md_3d(dnnl_memory_desc_t *md, int64_t b, int64_t rows, int64_t cols, int trans) {
     // logical (b, rows, cols); stored (b, rows, cols) or, transposed, (b, cols, rows)
@@ -89,12 +21,16 @@ static void md_3d(dnnl_memory_desc_t *md, int64_t b, int64_t rows, int64_t cols,
     dnnl_memory_desc_init_by_strides(md, 3, dims, dnnl_f32, strides);
 }
 
-static cache_entry *find_or_create(const matmul_key *key, const dnnl_memory_desc_t *packed_md) {
-    size_t h = key_hash(key);
-    pthread_mutex_lock(&cache_lock);
-    for (cache_entry *e = buckets[h]; e; e = e->next)
-        if (memcmp(&e->key, key, sizeof *key) == 0) { pthread_mutex_unlock(&cache_lock); return e; }
+struct slim_packed_weights {
+    dnnl_memory_desc_t md;
+    void *data;
+    int64_t n, k;
+};
 
+// The descriptor for a matmul_key; `context` is the packed weights, or NULL for plain ones.
+static dnnl_status_t make_pd(const void *raw, const void *context, dnnl_primitive_desc_t *pd) {
+    const matmul_key *key = raw;
+    const dnnl_memory_desc_t *packed_md = context ? &((const slim_packed_weights *)context)->md : NULL;
     dnnl_memory_desc_t src, wei, dst, bias;
     md_3d(&src, key->batch, key->m, key->k, key->trans_a);
     if (packed_md) wei = *packed_md;
@@ -121,22 +57,17 @@ static cache_entry *find_or_create(const matmul_key *key, const dnnl_memory_desc
         dnnl_primitive_attr_set_post_ops(attr, ops);
         dnnl_post_ops_destroy(ops);
     }
-    cache_entry *entry = NULL;
-    dnnl_primitive_desc_t pd = NULL;
-    if (dnnl_matmul_desc_init(&desc, &src, &wei, key->has_bias ? &bias : NULL, &dst) == dnnl_success &&
-        dnnl_primitive_desc_create(&pd, &desc, attr, slim_dnnl_engine(), NULL) == dnnl_success) {
-        entry = calloc(1, sizeof *entry);
-        entry->key = *key;
-        entry->pd = pd;
-        if (dnnl_primitive_create(&entry->primitive, pd) != dnnl_success) { free(entry); entry = NULL; }
-        else { entry->next = buckets[h]; buckets[h] = entry; }
-    }
+    dnnl_status_t status = dnnl_matmul_desc_init(&desc, &src, &wei, key->has_bias ? &bias : NULL, &dst);
+    if (status == dnnl_success) status = dnnl_primitive_desc_create(pd, &desc, attr, slim_dnnl_engine(), NULL);
     dnnl_primitive_attr_destroy(attr);
-    pthread_mutex_unlock(&cache_lock);
-    return entry;
+    return status;
 }
 
-static int execute(cache_entry *e, const void *a, const void *b, const void *bias, void *c) {
+static const slim_primitive *find_or_create(const matmul_key *key, const slim_packed_weights *packed) {
+    return slim_primitive_get(packed, key, sizeof *key, make_pd, packed);
+}
+
+static int execute(const slim_primitive *e, const void *a, const void *b, const void *bias, void *c) {
     const dnnl_memory_desc_t *src_md = dnnl_primitive_desc_query_md(e->pd, dnnl_query_src_md, 0);
     const dnnl_memory_desc_t *wei_md = dnnl_primitive_desc_query_md(e->pd, dnnl_query_weights_md, 0);
     const dnnl_memory_desc_t *dst_md = dnnl_primitive_desc_query_md(e->pd, dnnl_query_dst_md, 0);
@@ -167,16 +98,10 @@ int slim_matmul(int64_t batch, int64_t batch_b, int64_t m, int64_t n, int64_t k,
     key.batch = batch; key.batch_b = batch_b; key.m = m; key.n = n; key.k = k;
     key.trans_a = trans_a; key.trans_b = trans_b; key.has_bias = bias != NULL;
     key.accumulate = accumulate; key.alpha = alpha;
-    cache_entry *e = find_or_create(&key, NULL);
+    const slim_primitive *e = find_or_create(&key, NULL);
     if (!e) return dnnl_unimplemented;
     return execute(e, a, b, bias, c);
 }
-
-struct slim_packed_weights {
-    dnnl_memory_desc_t md;
-    void *data;
-    int64_t n, k;
-};
 
 slim_packed_weights *slim_pack_weights(const float *w, int64_t n, int64_t k) {
     // Ask a representative primitive (M = 128) which weights layout it prefers.
@@ -204,6 +129,7 @@ slim_packed_weights *slim_pack_weights(const float *w, int64_t n, int64_t k) {
 
 void slim_packed_weights_free(slim_packed_weights *p) {
     if (!p) return;
+    slim_primitive_forget(p);
     free(p->data);
     free(p);
 }
@@ -213,9 +139,8 @@ int slim_matmul_packed(const slim_packed_weights *w, int64_t m, const float *x,
     matmul_key key;
     memset(&key, 0, sizeof key);
     key.batch = 1; key.batch_b = 1; key.m = m; key.n = w->n; key.k = w->k;
-    key.trans_b = 1; key.has_bias = bias != NULL; key.packed = 1; key.alpha = 1.0f; key.gelu = gelu;
-    key.layout = w;
-    cache_entry *e = find_or_create(&key, &w->md);
+    key.trans_b = 1; key.has_bias = bias != NULL; key.alpha = 1.0f; key.gelu = gelu;
+    const slim_primitive *e = find_or_create(&key, w);
     if (!e) return dnnl_unimplemented;
     return execute(e, x, w->data, bias, y);
 }
@@ -224,7 +149,7 @@ const char *slim_matmul_impl_name(int64_t m, int64_t n, int64_t k) {
     matmul_key key;
     memset(&key, 0, sizeof key);
     key.batch = 1; key.batch_b = 1; key.m = m; key.n = n; key.k = k; key.trans_b = 1; key.alpha = 1.0f;
-    cache_entry *e = find_or_create(&key, NULL);
+    const slim_primitive *e = find_or_create(&key, NULL);
     const char *name = NULL;
     if (e) dnnl_primitive_desc_query(e->pd, dnnl_query_impl_info_str, 0, &name);
     return name ? name : "unavailable";

@@ -17,11 +17,9 @@
 #include <dnnl.h>
 
 #include "dnnl_exec.h"
-#include <pthread.h>
+#include "primitive_cache.h"
 #include <stdlib.h>
 #include <string.h>
-
-static pthread_mutex_t cache_lock = PTHREAD_MUTEX_INITIALIZER;
 
 struct slim_int8_weights {
     slim_s16_weights *s16;  // BertSlim's exact kernel, or NULL for oneDNN's
@@ -30,30 +28,13 @@ struct slim_int8_weights {
     int64_t n, k;
 };
 
+// A primitive per (rows, output kind, GELU, scale values) for one set of weights (its owner).
 typedef struct {
-    const void *weights;
     int64_t m;
     uint64_t scales_hash;
-    int dst, gelu, has_scales;
+    int dst, gelu, has_scales, has_bias;
     float gelu_scale;
 } int8_key;
-
-typedef struct int8_entry {
-    int8_key key;
-    dnnl_primitive_t primitive;
-    dnnl_primitive_desc_t pd;
-    struct int8_entry *next;
-} int8_entry;
-
-#define BUCKETS 1024
-static int8_entry *buckets[BUCKETS];
-
-static size_t key_hash(const int8_key *key) {
-    const unsigned char *p = (const unsigned char *)key;
-    size_t h = 1469598103934665603ull;
-    for (size_t i = 0; i < sizeof *key; i++) h = (h ^ p[i]) * 1099511628211ull;
-    return h % BUCKETS;
-}
 
 // The matmul descriptor for (m, k) s8 · (k, n) s8 → (m, n) f32/s8 with an s32 bias.
 static int make_desc(dnnl_matmul_desc_t *desc, int64_t m, int64_t n, int64_t k,
@@ -119,53 +100,28 @@ slim_int8_weights *slim_int8_pack_weights(const int8_t *w, int64_t n, int64_t k)
 void slim_int8_weights_free(slim_int8_weights *p) {
     if (!p) return;
     if (p->s16) { slim_s16_free(p->s16); free(p); return; }
-    pthread_mutex_lock(&cache_lock);  // primitives made for these weights go with them
-    for (int h = 0; h < BUCKETS; h++) {
-        int8_entry **link = &buckets[h];
-        while (*link) {
-            int8_entry *e = *link;
-            if (e->key.weights == p) {
-                *link = e->next;
-                dnnl_primitive_destroy(e->primitive);
-                dnnl_primitive_desc_destroy(e->pd);
-                free(e);
-            } else {
-                link = &e->next;
-            }
-        }
-    }
-    pthread_mutex_unlock(&cache_lock);
+    slim_primitive_forget(p);
     free(p->data);
     free(p);
 }
 
-static int8_entry *find_or_create(const int8_key *key, const slim_int8_weights *w,
-                                  const float *scales, int has_bias) {
-    size_t h = key_hash(key);
-    pthread_mutex_lock(&cache_lock);
-    for (int8_entry *e = buckets[h]; e; e = e->next)
-        if (memcmp(&e->key, key, sizeof *key) == 0) { pthread_mutex_unlock(&cache_lock); return e; }
-    int8_entry *entry = NULL;
+struct int8_make { const slim_int8_weights *w; const float *scales; };
+
+static dnnl_status_t make_pd(const void *raw, const void *context, dnnl_primitive_desc_t *pd) {
+    const int8_key *key = raw;
+    const struct int8_make *make = context;
     dnnl_matmul_desc_t desc;
-    dnnl_primitive_desc_t pd = NULL;
-    dnnl_primitive_attr_t attr = make_attr(w->n, scales, key->gelu, key->gelu_scale);
-    if (make_desc(&desc, key->m, w->n, w->k, &w->md, key->dst, has_bias) &&
-        dnnl_primitive_desc_create(&pd, &desc, attr, slim_dnnl_engine(), NULL) == dnnl_success) {
-        entry = calloc(1, sizeof *entry);
-        entry->key = *key;
-        entry->pd = pd;
-        if (dnnl_primitive_create(&entry->primitive, pd) != dnnl_success) {
-            dnnl_primitive_desc_destroy(pd);
-            free(entry);
-            entry = NULL;
-        } else {
-            entry->next = buckets[h];
-            buckets[h] = entry;
-        }
-    }
+    dnnl_primitive_attr_t attr = make_attr(make->w->n, make->scales, key->gelu, key->gelu_scale);
+    dnnl_status_t status = make_desc(&desc, key->m, make->w->n, make->w->k, &make->w->md, key->dst, key->has_bias)
+                               ? dnnl_primitive_desc_create(pd, &desc, attr, slim_dnnl_engine(), NULL)
+                               : dnnl_invalid_arguments;
     dnnl_primitive_attr_destroy(attr);
-    pthread_mutex_unlock(&cache_lock);
-    return entry;
+    return status;
+}
+
+static const slim_primitive *find_or_create(const int8_key *key, const slim_int8_weights *w, const float *scales) {
+    struct int8_make make = {w, scales};
+    return slim_primitive_get(w, key, sizeof *key, make_pd, &make);
 }
 
 static uint64_t hash_scales(const float *scales, int64_t n) {
@@ -181,12 +137,12 @@ int slim_int8_linear(const slim_int8_weights *w, int64_t m, const int8_t *x, con
     if (w->s16) return slim_s16_linear(w->s16, m, x, scales, bias, gelu, gelu_scale, dst_kind, y) == 0 ? 0 : dnnl_out_of_memory;
     int8_key key;
     memset(&key, 0, sizeof key);  // padding bytes take part in the hash
-    key.weights = w; key.m = m; key.dst = dst_kind; key.gelu = gelu;
+    key.m = m; key.dst = dst_kind; key.gelu = gelu;
     key.gelu_scale = gelu ? gelu_scale : 0;
     key.has_scales = scales != NULL;
     key.scales_hash = scales ? hash_scales(scales, w->n) : 0;
-    if (bias == NULL) key.has_scales |= 2;
-    int8_entry *e = find_or_create(&key, w, scales, bias != NULL);
+    key.has_bias = bias != NULL;
+    const slim_primitive *e = find_or_create(&key, w, scales);
     if (!e) return dnnl_unimplemented;
     const dnnl_memory_desc_t *src_md = dnnl_primitive_desc_query_md(e->pd, dnnl_query_src_md, 0);
     const dnnl_memory_desc_t *dst_md = dnnl_primitive_desc_query_md(e->pd, dnnl_query_dst_md, 0);
@@ -215,9 +171,9 @@ const char *slim_int8_impl_name(const slim_int8_weights *w, int64_t m, int dst_k
     for (int64_t i = 0; i < w->n; i++) ones[i] = 1.0f;
     int8_key key;
     memset(&key, 0, sizeof key);
-    key.weights = w; key.m = m; key.dst = dst_kind; key.has_scales = 1;
+    key.m = m; key.dst = dst_kind; key.has_scales = 1; key.has_bias = 1;
     key.scales_hash = hash_scales(ones, w->n);
-    int8_entry *e = find_or_create(&key, w, ones, 1);
+    const slim_primitive *e = find_or_create(&key, w, ones);
     free(ones);
     const char *name = NULL;
     if (e) dnnl_primitive_desc_query(e->pd, dnnl_query_impl_info_str, 0, &name);

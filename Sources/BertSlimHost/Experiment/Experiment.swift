@@ -70,6 +70,7 @@ public final class Experiment {
             progress(event)
         }
         try RunFiles.writeAtomically(Data(recipe.resolvedYAML().utf8), to: out.appendingPathComponent("recipe.yaml").path)
+        emit(.note("kernels: \(KernelChoice())"))  // which code paths produced this run's numbers
         var results = ExperimentResults(recipe: recipe.name, seed: options.seed ?? recipe.seed, points: [])
         for (index, point) in points.enumerated() {
             if points.count > 1 {

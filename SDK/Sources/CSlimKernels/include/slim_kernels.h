@@ -114,6 +114,8 @@ void slim_packed_weights_free(slim_packed_weights *p);
 /// (erf form) of that, fused into the same pass.
 int slim_matmul_packed(const slim_packed_weights *w, int64_t m, const float *x,
                        const float *bias, float *y, int gelu);
+/// Number of oneDNN primitives cached now (all kinds; see primitive_cache.h).
+size_t slim_primitive_count(void);
 /// Short name of the oneDNN implementation used for an f32 matmul of this shape.
 const char *slim_matmul_impl_name(int64_t m, int64_t n, int64_t k);
 #ifdef __cplusplus
