@@ -31,8 +31,8 @@ final class BertStudent: Student, DropoutSeeded {
             throw ComponentError(name, "layer_map has \(map.count) entries for \(layers) layers")
         }
         guard let teacherModel = context.teacher?.model else { return }
-        guard let teacher = (teacherModel as? BertModel) ?? (teacherModel as? BertStudent)?.bert else {
-            throw ComponentError(name, "needs a BERT teacher, got \(type(of: teacherModel))")
+        guard let teacher = (teacherModel as? any BertEncoderProviding)?.bertEncoder ?? (teacherModel as? BertStudent)?.bert else {
+            throw ComponentError(name, "needs a teacher that runs a BERT encoder (BertEncoderProviding), got \(type(of: teacherModel))")
         }
         let t = teacher.config
         let layers = settings.layers ?? settings.layerMap?.count ?? (t.numHiddenLayers + 1) / 2

@@ -14,7 +14,7 @@ import Foundation
 ///
 /// Based on: Tang et al. 2019, Distilling Task-Specific Knowledge from BERT into Simple
 /// Neural Networks (small students trained on teacher logits).
-final class LogisticRegressionStudent: Student {
+final class LogisticRegressionStudent: Student, LoadableModel {
     struct Settings: ComponentSettings {
         var ngrams = 2
         var minCount = 2
@@ -78,7 +78,7 @@ final class LogisticRegressionStudent: Student {
         let folder = URL(fileURLWithPath: directory)
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         let config: [String: Any] = [
-            "bertslim_component": Self.componentName, "model_type": "bertslim-logistic-regression",
+            ModelFolderContract.componentKey: Self.componentName, "model_type": "bertslim-logistic-regression",
             "labels": labels, "ngrams": vectorizer.maxN, "weighting": vectorizer.weighting.rawValue,
             "features": vectorizer.width,
         ]
@@ -89,6 +89,12 @@ final class LogisticRegressionStudent: Student {
             .write(to: folder.appendingPathComponent("vocabulary.txt"), options: .atomic)
         try JSONSerialization.data(withJSONObject: config, options: [.prettyPrinted, .sortedKeys])
             .write(to: folder.appendingPathComponent("config.json"), options: .atomic)
+    }
+
+    /// The student a folder written by ``save(to:)`` holds.
+    convenience init(folder: String) throws {
+        try self.init(settings: Settings(), context: ComponentContext())
+        try load(from: folder)
     }
 
     /// Rebuilds features, labels and weights from a folder written by ``save(to:)``.
@@ -102,8 +108,8 @@ final class LogisticRegressionStudent: Student {
         guard let config = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any] else {
             throw fail(configPath, "not a JSON object")
         }
-        guard config["bertslim_component"] as? String == Self.componentName else {
-            throw fail(configPath, "bertslim_component is not \"\(Self.componentName)\"")
+        guard config[ModelFolderContract.componentKey] as? String == Self.componentName else {
+            throw fail(configPath, "\(ModelFolderContract.componentKey) is not \"\(Self.componentName)\"")
         }
         guard let labels = config["labels"] as? [String], !labels.isEmpty else { throw fail(configPath, "labels: expected a non-empty list of names") }
         guard let ngrams = config["ngrams"] as? Int, (1...5).contains(ngrams) else { throw fail(configPath, "ngrams: expected an integer in 1...5") }

@@ -8,7 +8,7 @@ import Foundation
 /// `input_scale` (F32, 1: S_x), each embedding table's `weight` (I8) and `weight_scale`
 /// (F32, 1), and the LayerNorm parameters (F32). A value q stands for q / scale.
 extension Int8BertModel {
-    static let componentName = "q8bert-int8"
+    static let componentName = FirstPartyComponents.Q8BERT.model
 
     /// Every stored tensor by name.
     func storedTensors() -> [String: SafetensorsValue] {
@@ -54,7 +54,7 @@ extension Int8BertModel {
         try SafetensorsFile.write(storedTensors(), metadata: ["format": "bertslim-q8bert-int8"],
                                   to: folder.appendingPathComponent("model.safetensors").path)
         var object = config.jsonObject()
-        object["bertslim_component"] = Self.componentName
+        object[ModelFolderContract.componentKey] = Self.componentName
         object["quantization"] = ["method": "q8bert", "bits": 8, "symmetric": true,
                                   "activations": dynamic ? "dynamic" : "static",
                                   "weights": perChannel ? "per-channel" : "per-tensor"] as [String: Any]
@@ -62,13 +62,30 @@ extension Int8BertModel {
         try data.write(to: folder.appendingPathComponent("config.json"), options: .atomic)
     }
 
-    /// Rebuilds the whole model from a folder written by ``save(to:)``.
+    /// Rebuilds the model a folder written by ``save(to:)`` holds.
+    convenience init(folder: String) throws {
+        let model = try Self.read(folder)
+        self.init(config: model.config, dynamic: model.dynamic, perChannel: model.perChannel,
+                  embeddings: (model.wordEmbeddings, model.positionEmbeddings, model.tokenTypeEmbeddings),
+                  embeddingNorm: (model.embeddingNormWeight, model.embeddingNormBias), layers: model.layers,
+                  pooler: model.pooler, classifier: model.classifier)
+    }
+
+    /// Replaces the whole model with the one a folder written by ``save(to:)`` holds.
     func load(from directory: String) throws {
+        let model = try Self.read(directory)
+        (config, dynamic, perChannel) = (model.config, model.dynamic, model.perChannel)
+        (wordEmbeddings, positionEmbeddings, tokenTypeEmbeddings) = (model.wordEmbeddings, model.positionEmbeddings, model.tokenTypeEmbeddings)
+        (embeddingNormWeight, embeddingNormBias) = (model.embeddingNormWeight, model.embeddingNormBias)
+        (layers, pooler, classifier) = (model.layers, model.pooler, model.classifier)
+    }
+
+    private static func read(_ directory: String) throws -> Int8BertModel {
         let configPath = (directory as NSString).appendingPathComponent("config.json")
         let config = try BertConfig(path: configPath)
         guard let data = FileManager.default.contents(atPath: configPath),
               let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
-              object["bertslim_component"] as? String == Self.componentName,
+              object[ModelFolderContract.componentKey] as? String == Self.componentName,
               let quantization = object["quantization"] as? [String: Any],
               let activations = quantization["activations"] as? String, ["static", "dynamic"].contains(activations) else {
             throw BertError.invalidValue(file: configPath, key: "quantization",
@@ -122,16 +139,13 @@ extension Int8BertModel {
                 outputNorm: (try floats(p + "output.LayerNorm.weight", [h]), try floats(p + "output.LayerNorm.bias", [h])),
                 heads: heads, headSize: config.headSize, eps: config.layerNormEps))
         }
-        self.config = config
-        self.dynamic = dynamic
-        perChannel = quantization["weights"] as? String == "per-channel"
-        wordEmbeddings = try table("embeddings.word_embeddings", [config.vocabSize, h])
-        positionEmbeddings = try table("embeddings.position_embeddings", [config.maxPositionEmbeddings, h])
-        tokenTypeEmbeddings = try table("embeddings.token_type_embeddings", [config.typeVocabSize, h])
-        embeddingNormWeight = try floats("embeddings.LayerNorm.weight", [h])
-        embeddingNormBias = try floats("embeddings.LayerNorm.bias", [h])
-        self.layers = layers
-        pooler = try dense("pooler.dense", [h, h])
-        classifier = config.labels.isEmpty ? nil : try dense("classifier", [config.labels.count, h])
+        return Int8BertModel(
+            config: config, dynamic: dynamic, perChannel: quantization["weights"] as? String == "per-channel",
+            embeddings: (try table("embeddings.word_embeddings", [config.vocabSize, h]),
+                         try table("embeddings.position_embeddings", [config.maxPositionEmbeddings, h]),
+                         try table("embeddings.token_type_embeddings", [config.typeVocabSize, h])),
+            embeddingNorm: (try floats("embeddings.LayerNorm.weight", [h]), try floats("embeddings.LayerNorm.bias", [h])),
+            layers: layers, pooler: try dense("pooler.dense", [h, h]),
+            classifier: config.labels.isEmpty ? nil : try dense("classifier", [config.labels.count, h]))
     }
 }

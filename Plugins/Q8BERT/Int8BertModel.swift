@@ -10,12 +10,11 @@ import Foundation
 /// the FFN's GELU output is requantized inside the GEMM. With dynamic quantization each
 /// input is quantized with its own max|x|, as PyTorch's `quantize_dynamic`.
 ///
-/// Its folder (`config.json` with `"bertslim_component": "q8bert-int8"`, `model.safetensors`
-/// with I8 weights and F32 scales) reloads through ``load(from:)``. It runs inference only:
-/// training it again means quantizing the float model again.
-final class Int8BertModel: Student {
-    typealias Settings = NoSettings
-
+/// Its folder (`config.json` naming `q8bert-int8` under ``ModelFolderContract/componentKey``,
+/// `model.safetensors` with I8 weights and F32 scales) rebuilds it through ``init(folder:)``. It
+/// runs inference only (a ``LoadableModel``, not a ``Student``): training it again means
+/// quantizing the float model again.
+final class Int8BertModel: LoadableModel {
     var config: BertConfig
     var dynamic: Bool
     var perChannel: Bool
@@ -24,19 +23,6 @@ final class Int8BertModel: Student {
     var layers: [Int8BertLayer]
     var pooler: QuantizedDense
     var classifier: QuantizedDense?
-
-    /// An empty model, rebuilt by ``load(from:)`` (the host's loader contract).
-    init(settings: NoSettings, context: ComponentContext) throws {
-        config = BertConfig(vocabSize: 1, hiddenSize: 1, numHiddenLayers: 0, numAttentionHeads: 1, intermediateSize: 1,
-                            maxPositionEmbeddings: 1, typeVocabSize: 1)
-        dynamic = true
-        perChannel = false
-        let zero = Int8Tensor(shape: [1, 1], scalars: [0], scale: 1)
-        (wordEmbeddings, positionEmbeddings, tokenTypeEmbeddings) = (zero, zero, zero)
-        (embeddingNormWeight, embeddingNormBias) = (.ones([1]), .zeros([1]))
-        layers = []
-        pooler = try QuantizedDense(weight: .zeros([1, 1]), bias: .zeros([1]), inputScale: nil, perChannel: false, name: "pooler")
-    }
 
     init(config: BertConfig, dynamic: Bool, perChannel: Bool, embeddings: (Int8Tensor, Int8Tensor, Int8Tensor),
          embeddingNorm: (Tensor, Tensor), layers: [Int8BertLayer], pooler: QuantizedDense, classifier: QuantizedDense?) {

@@ -4,10 +4,10 @@ import BertSlimSDK
 let plugin = PluginDefinition(
     id: "org.bertslim.q8bert", name: "Q8BERT", version: "1.0.0", license: "Apache-2.0",
     components: [
-        .quantizer(Q8BERTQuantizer.self, name: "q8bert",
+        .quantizer(Q8BERTQuantizer.self, name: FirstPartyComponents.Q8BERT.quantizer,
                    summary: "symmetric int8: quantization-aware training, static or dynamic post-training (Zafrir et al. 2019)"),
-        .student(Int8BertModel.self, name: "q8bert-int8",
-                 summary: "a BERT with int8 weights and embeddings running oneDNN int8 matmuls (made by q8bert)"),
+        .model(Int8BertModel.self, name: FirstPartyComponents.Q8BERT.model,
+               summary: "a BERT with int8 weights and embeddings running oneDNN int8 matmuls (made by q8bert)"),
     ])
 
 /// The one symbol the host looks for.

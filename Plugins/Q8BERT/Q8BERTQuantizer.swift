@@ -37,15 +37,17 @@ final class Q8BERTQuantizer: Quantizer {
 
     init(settings: Settings, context: ComponentContext) { self.settings = settings }
 
-    private func bert(_ model: any Model) throws -> BertModel {
-        guard let bert = model as? BertModel else {
-            throw ComponentError("q8bert", "quantizes BERT models (got \(type(of: model)))")
+    /// The model's Linear hook (``Quantizable``) and its BERT encoder (``BertEncoderProviding``),
+    /// which conversion rebuilds in int8.
+    private func encoder(_ model: any Model) throws -> BertModel {
+        guard let encoder = model as? any BertEncoderProviding, model is any Quantizable else {
+            throw ComponentError("q8bert", "quantizes models that run a BERT encoder (Quantizable and BertEncoderProviding); \(type(of: model)) is not one")
         }
-        return bert
+        return encoder.bertEncoder
     }
 
     func prepare(_ model: any Model) throws {
-        let bert = try bert(model)
+        let bert = try encoder(model)
         switch settings.mode {
         case .qat:
             transform = FakeQuantTransform(rule: settings.range, decay: settings.emaDecay, perChannel: settings.perChannel,
@@ -73,7 +75,7 @@ final class Q8BERTQuantizer: Quantizer {
     }
 
     func convert(_ model: any Model) throws -> any Model {
-        let bert = try bert(model)
+        let bert = try encoder(model)
         let observers = transform
         bert.linearTransform = nil
         if settings.mode != .dynamic && observers == nil {

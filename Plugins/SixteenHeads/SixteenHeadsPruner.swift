@@ -41,8 +41,7 @@ struct SixteenHeadsPruner: Pruner {
                                     normalizeGlobally: settings.normalizeGlobally, teacher: context.teacher)
     }
 
-    /// Score group name of layer `layer`'s heads.
-    static func group(_ layer: Int) -> String { "encoder.layer.\(layer).attention.heads" }
+    static func group(_ layer: Int) -> String { PruningScores.headGroup(layer: layer) }
 
     /// The layers the stage's selection allows pruning.
     private func prunableLayers(_ model: any HeadPrunable) -> [Int] {

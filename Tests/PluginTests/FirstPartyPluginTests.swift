@@ -130,13 +130,13 @@ struct FirstPartyPluginTests {
         let build = TestEnvironment.buildDirectory.path
         let result = try runCommand(TestEnvironment.bertslim, ["plugins", "list", "--no-default-paths", "--plugin-path", build])
         #expect(result.output == """
-            ID                                VERSION  COMPONENTS                             FILE
-            org.bertslim.basic-losses         1.0.0    loss:mse-logits, loss:cross-entropy    \(build)/libBasicLosses.so
-            org.bertslim.bert-student         1.0.0    student:bert-student                   \(build)/libBertStudent.so
-            org.bertslim.hinton-kd            1.0.0    loss:hinton-kd                         \(build)/libHintonKD.so
-            org.bertslim.logistic-regression  1.0.0    student:logistic-regression            \(build)/libLogisticRegressionStudent.so
-            org.bertslim.q8bert               1.0.0    quantizer:q8bert, student:q8bert-int8  \(build)/libQ8BERT.so
-            org.bertslim.sixteen-heads        1.0.0    pruner:sixteen-heads                   \(build)/libSixteenHeads.so
+            ID                                VERSION  COMPONENTS                                              FILE
+            org.bertslim.basic-losses         1.0.0    loss:mse-logits, loss:cross-entropy                     \(build)/libBasicLosses.so
+            org.bertslim.bert-student         1.0.0    student:bert-student                                    \(build)/libBertStudent.so
+            org.bertslim.hinton-kd            1.0.0    loss:hinton-kd                                          \(build)/libHintonKD.so
+            org.bertslim.logistic-regression  1.0.0    student:logistic-regression, model:logistic-regression  \(build)/libLogisticRegressionStudent.so
+            org.bertslim.q8bert               1.0.0    quantizer:q8bert, model:q8bert-int8                     \(build)/libQ8BERT.so
+            org.bertslim.sixteen-heads        1.0.0    pruner:sixteen-heads                                    \(build)/libSixteenHeads.so
 
             """)
         #expect(result.errors.isEmpty)
@@ -178,7 +178,8 @@ struct PluginHostAPITests {
     @Test func componentsAreListedByRoleWithoutBeingMade() throws {
         let host = firstPartyHost()
         #expect(host.components(of: .loss).map(\.name) == ["cross-entropy", "hinton-kd", "mse-logits"])
-        #expect(host.components(of: .student).map(\.name) == ["bert-student", "logistic-regression", "q8bert-int8"])
+        #expect(host.components(of: .student).map(\.name) == ["bert-student", "logistic-regression"])
+        #expect(host.components(of: .model).map(\.name) == ["logistic-regression", "q8bert-int8"])
         #expect(host.components(of: .pruner).map(\.name) == ["sixteen-heads"])
         #expect(try host.factory(.loss, "cross-entropy").settings.map(\.key) == ["label_smoothing"])
     }

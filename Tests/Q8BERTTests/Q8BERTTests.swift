@@ -106,8 +106,7 @@ struct Q8BERTConversionTests {
         #expect(file.entry(named: "encoder.layer.1.intermediate.dense.weight")?.dtype == .i8)
         #expect(file.entry(named: "embeddings.word_embeddings.weight")?.dtype == .i8)
         #expect(file.entry(named: "encoder.layer.1.intermediate.dense.input_scale")?.dtype == .f32)
-        let reloaded = try Int8BertModel(settings: NoSettings(), context: ComponentContext())
-        try reloaded.load(from: folder)
+        let reloaded = try Int8BertModel(folder: folder)
         #expect(reloaded.labels == ["negative", "positive"])
         for batch in randomBatches(2, seed: 11) {
             let a = try run(int8, batch), b = try run(reloaded, batch)
@@ -125,7 +124,7 @@ struct Q8BERTConversionTests {
     @Test("quantizing a model that is not BERT is an error, not a trap")
     func notBert() throws {
         let q = try quantizer(#"{"mode": "qat"}"#)
-        let int8 = try Int8BertModel(settings: NoSettings(), context: ComponentContext())
+        let int8 = try quantizer(#"{"mode": "dynamic"}"#).convert(tinyBert())
         #expect { try q.prepare(int8) } throws: { "\($0)".contains("q8bert") }
         #expect(throws: (any Error).self) { try quantizer(#"{"mode": "qat", "ema_decay": 1.5}"#) }
         #expect(throws: (any Error).self) { try quantizer(#"{"mode": "fp4"}"#) }

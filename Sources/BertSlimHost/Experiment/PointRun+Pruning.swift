@@ -103,7 +103,7 @@ extension PointRun {
         var map = layout.map { _ in [Double?](repeating: nil, count: heads) }
         var found = false
         for (l, remaining) in layout.enumerated() {
-            guard let group = scores.groups["encoder.layer.\(l).attention.heads"], group.count == remaining.count else { continue }
+            guard let group = scores.groups[PruningScores.headGroup(layer: l)], group.count == remaining.count else { continue }
             for (head, score) in zip(remaining, group.scalars) { map[l][head] = Double(score) }
             found = true
         }

@@ -4,14 +4,12 @@ import Foundation
 /// Model folders as the host reads and writes them.
 ///
 /// A Hugging Face BERT folder (`config.json` + `model.safetensors`) loads as ``BertModel``.
-/// A folder a plugin's model wrote names that model's Student component in its `config.json`:
-/// `"bertslim_component": "logistic-regression"`. The host makes that component with empty
-/// settings and calls `load(from:)`, which rebuilds the architecture from the folder — so a
-/// plugin's model reloads wherever the plugin is on the search path.
+/// A folder a plugin's model wrote names that model's component in its `config.json`
+/// (``ModelFolderContract/componentKey``, e.g. `"bertslim_component": "q8bert-int8"`): the plugin
+/// that declared a ``LoadableModel`` of that name rebuilds it from the folder, so a plugin's
+/// model reloads wherever the plugin is on the search path. (Plugins built against SDK 1.0
+/// declared a Student instead; the host then makes it with empty settings and calls `load(from:)`.)
 public enum ModelFolder {
-    /// The `config.json` key naming the Student component that reads a plugin-made folder.
-    public static let componentKey = "bertslim_component"
-
     /// Loads the model in `directory`.
     /// - Parameter host: the plugins that may provide the folder's component (loaded on
     ///   first need when nil).
@@ -20,14 +18,17 @@ public enum ModelFolder {
     public static func load(_ directory: String, host: PluginHost? = nil) throws -> any Model {
         guard let name = try componentName(in: directory) else { return try BertModel.load(directory: directory) }
         let plugins = host ?? PluginHost.loaded()
-        let model: any Student
+        let loader: ComponentFactory
         do {
-            model = try plugins.make(name, as: (any Student).self)
+            loader = try plugins.factory(.model, name)
         } catch {
-            throw ModelFolderError.component(folder: directory, name: name, reason: String(describing: error))
+            guard let student = try? plugins.make(name, as: (any Student).self) else {
+                throw ModelFolderError.component(folder: directory, name: name, reason: String(describing: error))
+            }
+            try student.load(from: directory)
+            return student
         }
-        try model.load(from: directory)
-        return model
+        return try loader.loadModel(folder: directory)
     }
 
     /// Writes `model` into `folder` (replacing it) with the tokenizer files from `tokenizerDirectory`.
@@ -50,9 +51,9 @@ public enum ModelFolder {
         guard let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else {
             throw ModelFolderError.unreadable(file: path, reason: "not a JSON object")
         }
-        guard let value = object[componentKey] else { return nil }
+        guard let value = object[ModelFolderContract.componentKey] else { return nil }
         guard let name = value as? String, !name.isEmpty else {
-            throw ModelFolderError.unreadable(file: path, reason: "\(componentKey) must be a component name (a non-empty string)")
+            throw ModelFolderError.unreadable(file: path, reason: "\(ModelFolderContract.componentKey) must be a component name (a non-empty string)")
         }
         return name
     }

@@ -29,6 +29,8 @@ public enum ComponentKind: String, CaseIterable, Codable, Sendable {
     case quantizer
     /// Removes structure (``Pruner``).
     case pruner
+    /// A model a saved folder rebuilds (``LoadableModel``); SDK 1.1.
+    case model
 
     /// The number the C descriptor uses (`BERTSLIM_COMPONENT_*`).
     public var abiValue: UInt32 {
@@ -38,6 +40,7 @@ public enum ComponentKind: String, CaseIterable, Codable, Sendable {
         case .loss: return 3
         case .quantizer: return 4
         case .pruner: return 5
+        case .model: return 6
         }
     }
 

@@ -5,6 +5,22 @@
 /// of its schedule. Structured pruning (heads, FFN neurons) physically removes rows and
 /// columns, so the model really is smaller and faster, and records what it removed so a saved
 /// model reloads.
+///
+/// The contract the host and reports rely on:
+/// - **Score groups.** Head pruners key their scores with ``PruningScores/headGroup(layer:)``
+///   (`encoder.layer.N.attention.heads`): one score per head the layer *still has*, in
+///   ``HeadPrunable/remainingHeads`` order (removed heads have no score). The report draws its
+///   layer × head map from these groups; other granularities name their own groups.
+/// - **Target.** `target` is the fraction of the selected structure's *original* size that is
+///   gone after this step (cumulative: step 2 of a schedule to 0.5 may pass 0.3, then 0.5). A
+///   target already met removes nothing.
+/// - **Result.** ``PruningResult/removed`` lists what *this step* removed, by group (for heads:
+///   original head numbers).
+/// - **Selection.** The stage's `select:` block arrives as ``ComponentContext/selection``; a
+///   head pruner prunes layer N when the selection matches
+///   `encoder.layer.N.attention.self.query.weight`, and counts the target over those layers.
+/// - **Never empty.** A layer keeps at least one head (transformers cannot run a layer without
+///   heads, and ``HeadPrunable/pruneHeads(_:)`` refuses to remove the last one).
 public protocol Pruner: Component {
     /// Importance of every prunable structure (higher means keep).
     /// - Parameter batches: data for data-driven scores (may be ignored, e.g. by magnitude).
@@ -25,6 +41,10 @@ public struct PruningScores {
 
     /// Scores from their groups.
     public init(_ groups: [String: Tensor] = [:]) { self.groups = groups }
+
+    /// The group of layer `layer`'s attention heads, `encoder.layer.<layer>.attention.heads`:
+    /// one score per remaining head (see ``Pruner``).
+    public static func headGroup(layer: Int) -> String { "encoder.layer.\(layer).attention.heads" }
 }
 
 /// What a pruning step removed.

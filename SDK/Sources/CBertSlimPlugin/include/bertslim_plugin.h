@@ -41,6 +41,7 @@ enum {
     BERTSLIM_COMPONENT_LOSS = 3,
     BERTSLIM_COMPONENT_QUANTIZER = 4,
     BERTSLIM_COMPONENT_PRUNER = 5,
+    BERTSLIM_COMPONENT_MODEL = 6,      /* SDK 1.1: a model a saved folder rebuilds */
 };
 
 /* One entry of the component table. The table's stride is the descriptor's
