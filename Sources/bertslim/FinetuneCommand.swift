@@ -2,6 +2,8 @@ import ArgumentParser
 import BertSlimHost
 import Foundation
 
+extension LearningRateDecay: ExpressibleByArgument {}
+
 struct Finetune: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Fine-tune a BERT model with a new classification head on a labelled text file.",
@@ -25,7 +27,7 @@ struct Finetune: ParsableCommand {
     @Option(help: "Peak learning rate.") var learningRate: Float = 5e-5
     @Option(help: "Fraction of steps for linear warm-up.") var warmup = 0.1
     @Option(help: "AdamW weight decay (not applied to biases and LayerNorm).") var weightDecay: Float = 0.01
-    @Option(help: "Decay after warm-up: linear or cosine.") var schedule = "linear"
+    @Option(help: "Learning-rate decay after warm-up: linear or cosine.") var schedule = LearningRateDecay.linear
     @Option(help: "Longest input in tokens.") var maxLength = 64
     @Option(help: "Seed for initialisation, shuffling and dropout.") var seed: UInt64 = 1
     @Option(help: "Worker threads (default: all cores).") var threads: Int?

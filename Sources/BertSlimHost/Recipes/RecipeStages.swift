@@ -21,8 +21,7 @@ public struct TrainingBlock: ComponentSettings, Equatable {
                    valid: { $0 >= 0 && $0 < 1 ? nil : "\($0) is not in 0..<1" }),
         SettingKey("max_gradient_norm", path.appending(path: \.settings.maxGradientNorm), "global gradient-norm clip",
                    valid: { $0 > 0 ? nil : "\($0) must be positive" }),
-        SettingKey("schedule", path.appending(path: \.settings.schedule), "decay after warm-up: linear or cosine",
-                   valid: { ["linear", "cosine"].contains($0) ? nil : "'\($0)' is not linear or cosine" }),
+        SettingKey("schedule", path.appending(path: \.settings.schedule), "learning-rate decay after warm-up"),
         SettingKey("checkpoint_every", path.appending(path: \.checkpointEvery), "steps between mid-epoch checkpoints (0: epoch ends only)",
                    valid: { $0 >= 0 ? nil : "\($0) must not be negative" }),
     ] }

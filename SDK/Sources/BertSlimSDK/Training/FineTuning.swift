@@ -10,8 +10,8 @@ public struct FineTuneSettings: Codable, Equatable, Sendable {
     public var warmupFraction: Double = 0.1
     public var weightDecay: Float = 0.01
     public var maxGradientNorm: Float = 1
-    /// `linear` or `cosine` decay after warm-up.
-    public var schedule = "linear"
+    /// The learning rate's decay after warm-up.
+    public var schedule = LearningRateDecay.linear
     public var seed: UInt64 = 1
 
     public init() {}
@@ -27,7 +27,21 @@ public struct FineTuneSettings: Codable, Equatable, Sendable {
         try check((0...1).contains(warmupFraction), "warmup_fraction", "\(warmupFraction) is not in 0...1")
         try check(weightDecay >= 0, "weight_decay", "\(weightDecay) must not be negative")
         try check(maxGradientNorm > 0, "max_gradient_norm", "\(maxGradientNorm) must be positive")
-        try check(["linear", "cosine"].contains(schedule), "schedule", "'\(schedule)' is not linear or cosine")
+    }
+}
+
+/// How the learning rate falls from its peak to 0 after warm-up (transformers'
+/// `get_linear_schedule_with_warmup` or `get_cosine_schedule_with_warmup`). Not to be confused
+/// with a ``Schedule``, which is a setting's curve over a stage.
+public enum LearningRateDecay: String, Codable, CaseIterable, Sendable {
+    case linear, cosine
+
+    /// The schedule over `totalSteps` steps, the first `warmupSteps` of them warming up.
+    public func schedule(warmupSteps: Int, totalSteps: Int) -> any LearningRateSchedule {
+        switch self {
+        case .linear: return LinearDecaySchedule(warmupSteps: warmupSteps, totalSteps: totalSteps)
+        case .cosine: return CosineDecaySchedule(warmupSteps: warmupSteps, totalSteps: totalSteps)
+        }
     }
 }
 

@@ -79,7 +79,7 @@ public final class Trainer {
     private let optimizer: AdamW
     private let named: [(name: String, parameter: Parameter)]
     private let sampler: LengthBucketSampler
-    private let schedule: LearningRateSchedule
+    private let schedule: any LearningRateSchedule
     private var position = TrainingPosition()
     private var history: [ClassificationMetrics] = []
 
@@ -98,9 +98,7 @@ public final class Trainer {
         stepsPerEpoch = (train.count + settings.batchSize - 1) / settings.batchSize
         let total = stepsPerEpoch * settings.epochs
         let warmup = Int(settings.warmupFraction * Double(total))
-        schedule = settings.schedule == "cosine"
-            ? CosineDecaySchedule(warmupSteps: warmup, totalSteps: total)
-            : LinearDecaySchedule(warmupSteps: warmup, totalSteps: total)
+        schedule = settings.schedule.schedule(warmupSteps: warmup, totalSteps: total)
         (model as? DropoutSeeded)?.dropoutGenerator = SeededGenerator(seed: settings.seed &+ 0x5EED)
     }
 
