@@ -13,10 +13,12 @@ extension Recipe {
 
     func validatePoint(host: PluginHost) throws {
         let labels = try checkData()
+        let tokenizerPath = teacher?.tokenizer == nil ? "teacher.model" : "teacher.tokenizer"
         if let teacher {
             try checkFile(teacher.model, path: "teacher.model", inside: "config.json")
-            try checkFile(teacher.tokenizer ?? teacher.model, path: teacher.tokenizer == nil ? "teacher.model" : "teacher.tokenizer",
-                          inside: "vocab.txt")
+            try checkFile(teacher.tokenizer ?? teacher.model, path: tokenizerPath, inside: "vocab.txt")
+            try checkModelFolder(teacher.model, path: "teacher.model", tokenizer: teacher.tokenizer ?? teacher.model,
+                                 tokenizerPath: tokenizerPath, labels: labels)
         }
         var hasModel = teacher != nil
         let context = ComponentContext(labelCount: labels.count, seed: seed, baseDirectory: baseDirectory)
@@ -36,6 +38,10 @@ extension Recipe {
             case .distill(let distill):
                 if let model = distill.student.model {
                     try checkFile(model, path: path + ".student.model", inside: "config.json")
+                    if let teacher {
+                        try checkModelFolder(model, path: path + ".student.model", tokenizer: teacher.tokenizer ?? teacher.model,
+                                             tokenizerPath: tokenizerPath, labels: labels)
+                    }
                     try rejectKeys(["component", "settings", "weight"], at: path + ".student", known: ["model"])
                 } else {
                     try rejectKeys(["weight"], at: path + ".student", known: ["component", "settings", "model"])
@@ -68,24 +74,39 @@ extension Recipe {
         }
     }
 
-    /// Reads the training file (and checks the others exist) so that a bad column or an
-    /// unreadable file is found now; returns the label vocabulary.
+    /// Reads every data file so that a bad column, an unreadable file or a dev or test label
+    /// the training file lacks is found now, not after training; returns the label vocabulary.
     @discardableResult
     func checkData() throws -> LabelVocabulary {
         try checkFile(data.train, path: "data.train")
         for split in [DataSplit.dev, .test] {
             if let file = data.file(split) { try checkFile(file, path: "data.\(split.rawValue)") }
         }
+        if data.pairColumn != nil && data.maxLength < 3 {
+            throw RecipeError.invalidValue(path: "data.max_length", reason: "\(data.maxLength) leaves no room for a text pair (at least 3)",
+                                           at: document.location(of: "data.max_length"))
+        }
+        let labels: LabelVocabulary
         do {
             let train = try TextDataset(path: resolve(data.train), columns: columns)
-            guard let labels = train.labels, labels.count >= 2 else {
+            guard let found = train.labels, found.count >= 2 else {
                 throw RecipeError.invalidValue(path: "data.train", reason: "\(data.train) needs a label column with at least two labels",
                                                at: document.location(of: "data.train"))
             }
-            return labels
+            labels = found
         } catch let error as DataError {
             throw RecipeError.invalidValue(path: "data.train", reason: error.description, at: document.location(of: "data.train"))
         }
+        for split in [DataSplit.dev, .test] {
+            guard let file = data.file(split) else { continue }
+            do {
+                _ = try TextDataset(path: resolve(file), columns: columns, labels: labels)
+            } catch let error as DataError {
+                throw RecipeError.invalidValue(path: "data.\(split.rawValue)", reason: error.description,
+                                               at: document.location(of: "data.\(split.rawValue)"))
+            }
+        }
+        return labels
     }
 
     /// How the data files are read.
