@@ -41,6 +41,8 @@ struct Run: ParsableCommand {
         discussion: """
         The run folder holds recipe.yaml (resolved), log.txt, metrics.jsonl, stages/ (checkpoints and models),
         exports/, results.json, report.md and report.html. After a kill, run again with --resume.
+        One run at a time per folder: while a run holds it, another run --out of the same folder refuses
+        and names the holder.
         """
     )
     enum LogFormat: String, ExpressibleByArgument { case text, json }
@@ -78,7 +80,9 @@ struct Run: ParsableCommand {
             throw ExitCode(2)
         } catch let error as ExperimentError {
             printer.finish()
-            FileHandle.standardError.write(Data("error: \(error)\n".utf8))
+            var message = "\(error)"
+            if case .outputUnusable(let folder, _) = error, folder == out { message = "--out " + message }
+            FileHandle.standardError.write(Data("error: \(message)\n".utf8))
             throw ExitCode(1)
         }
     }
