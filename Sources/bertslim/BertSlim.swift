@@ -12,9 +12,18 @@ struct BertSlim: ParsableCommand {
     )
 
     /// Progress lines reach a log file or CI as they happen: stdout is line-buffered even
-    /// when it is not a terminal.
+    /// when it is not a terminal. Until the command ends on its own, an `exit()` made by
+    /// plugin code ends the process with a message and status 70, not the 0 it asked for.
     static func main() {
         setvbuf(stdout, nil, _IOLBF, 0)
-        main(nil)
+        ExitGuard.arm()
+        do {
+            var command = try parseAsRoot()
+            try command.run()
+        } catch {
+            ExitGuard.disarm()
+            exit(withError: error)
+        }
+        ExitGuard.disarm()
     }
 }

@@ -27,6 +27,7 @@ struct Predict: ParsableCommand {
     var json = false
     @Option(help: "Worker threads (default: all cores).")
     var threads: Int?
+    @OptionGroup var plugins: PluginOptions
 
     func validate() throws {
         if (text == nil) == (input == nil) { throw ValidationError("give exactly one of --text or --input") }
@@ -39,8 +40,7 @@ struct Predict: ParsableCommand {
 
     func run() throws {
         if let threads { Threads.count = threads }
-        let directory = URL(fileURLWithPath: model)
-        let network = try ModelFolder.load(model)
+        let network = try ModelFolder.load(model, host: plugins.host())
         let tokenizer = try WordPieceTokenizer(directory: model)
         let inputs = try readInputs()
         if maxLength < 3, inputs.contains(where: { $0.pair != nil }) {

@@ -2,17 +2,26 @@ import ArgumentParser
 import BertSlimHost
 import Foundation
 
-/// Options both recipe commands take.
+/// Options of the commands that load plugins to run models and recipes.
 struct PluginOptions: ParsableArguments {
     @Option(name: .customLong("plugin-path"), help: "Extra folder to search for plugins first (repeatable).")
     var pluginPaths: [String] = []
 
+    @Option(help: ArgumentHelp("When to probe a plugin in a child process before loading it: unknown (a file not seen "
+                               + "before; verdicts are cached by path, size and modification time), always, or never.",
+                               valueName: "unknown|always|never"))
+    var probe: ProbePolicy = .unknown
+
+    /// A host with every plugin on the search path loaded (problems printed as warnings).
     func host() -> PluginHost {
-        let host = PluginHost(options: .init(pluginPaths: pluginPaths))
-        host.load()
+        let host = PluginHost(options: .init(pluginPaths: pluginPaths, probeExecutable: PluginProbe.defaultExecutable(),
+                                             probe: probe))
+        warn(host.load())
         return host
     }
 }
+
+extension ProbePolicy: ExpressibleByArgument {}
 
 struct Validate: ParsableCommand {
     static let configuration = CommandConfiguration(

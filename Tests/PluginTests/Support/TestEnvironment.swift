@@ -65,7 +65,10 @@ func runCommand(_ executable: String, _ arguments: [String], environment: [Strin
     let process = Process()
     process.executableURL = URL(fileURLWithPath: executable.hasPrefix("/") ? executable : "/usr/bin/env")
     process.arguments = executable.hasPrefix("/") ? arguments : [executable] + arguments
-    process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+    // Plugin probe verdicts go to this run's scratch folder, not the user's ~/.cache.
+    var base = ProcessInfo.processInfo.environment
+    base["XDG_CACHE_HOME"] = TestEnvironment.scratch.appendingPathComponent("cache").path
+    process.environment = base.merging(environment) { $1 }
     if let directory { process.currentDirectoryURL = directory }
     process.standardOutput = try FileHandle(forWritingTo: out)
     process.standardError = try FileHandle(forWritingTo: err)
