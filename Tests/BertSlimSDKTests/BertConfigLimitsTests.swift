@@ -78,6 +78,17 @@ import Testing
         #expect(loadError(directory) == "\(directory)/config.json: hidden_size: \(reason)")
     }
 
+    /// A dropout rate past 1 used to pass loading and then stop training on Dropout's precondition.
+    @Test(arguments: [("hidden_dropout_prob", "1.5", "1.5 is not in 0..<1"), ("attention_probs_dropout_prob", "-0.1", "-0.1 is not in 0..<1"),
+                      ("layer_norm_eps", "0", "0.0 must be positive and finite")])
+    func ratesOutOfRangeAreRefused(key: String, value: String, reason: String) throws {
+        let directory = try folder(changing: [:])
+        var object = try #require(JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: directory + "/config.json"))) as? [String: Any])
+        object[key] = Double(value)
+        try JSONSerialization.data(withJSONObject: object).write(to: URL(fileURLWithPath: directory + "/config.json"))
+        #expect(loadError(directory) == "\(directory)/config.json: \(key): \(reason)")
+    }
+
     @Test func aConfigThatIsADeviceIsRefusedWithoutReadingIt() throws {
         let directory = try folder(changing: [:])
         try FileManager.default.removeItem(atPath: directory + "/config.json")

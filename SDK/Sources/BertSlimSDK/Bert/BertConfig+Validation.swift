@@ -11,6 +11,13 @@ extension BertConfig {
         for (key, value) in positive where value < 1 {
             throw BertError.invalidValue(file: file, key: key, reason: "\(value) must be at least 1")
         }
+        for (key, rate) in [("hidden_dropout_prob", hiddenDropoutProb), ("attention_probs_dropout_prob", attentionProbsDropoutProb)]
+        where !(0..<1).contains(rate) {
+            throw BertError.invalidValue(file: file, key: key, reason: "\(rate) is not in 0..<1")
+        }
+        if !(layerNormEps > 0 && layerNormEps.isFinite) {
+            throw BertError.invalidValue(file: file, key: "layer_norm_eps", reason: "\(layerNormEps) must be positive and finite")
+        }
         if numHiddenLayers < 0 {
             throw BertError.invalidValue(file: file, key: "num_hidden_layers", reason: "\(numHiddenLayers) must not be negative")
         }
