@@ -90,6 +90,16 @@ struct RecipeValidationTests {
         #expect(error.description.hasSuffix("data.max_length: 100 is more than the 64 positions (max_position_embeddings) of model"), "\(error)")
     }
 
+    /// A benchmark stage longer than the model's positions (its default is 128) used to fail
+    /// only when the run reached it.
+    @Test func aBenchmarkLongerThanThePositionsNamesTheLimit() throws {
+        let error = try failure(Self.base + "\n  - benchmark: {batch_sizes: [1]}\n")
+        #expect(error.path == "stages[2].benchmark.sequence_length")
+        #expect(error.location?.line == 11)
+        #expect(error.description.hasSuffix("stages[2].benchmark.sequence_length: 128 is more than the 64 positions (max_position_embeddings) of model"),
+                "\(error)")
+    }
+
     /// A dev or test label the training file does not have passed validate, and run then
     /// failed with a half-made run folder.
     @Test func aLabelMissingFromTrainingIsFound() throws {

@@ -10,9 +10,11 @@ extension Recipe {
     /// - Parameters:
     ///   - folder: the folder as the recipe writes it; `path` is its key path.
     ///   - tokenizer: the folder whose vocab.txt the run tokenises with.
+    /// - Returns: the folder's `max_position_embeddings` (nil for a plugin's model).
     /// - Throws: ``RecipeError`` at the key path concerned.
+    @discardableResult
     func checkModelFolder(_ folder: String, path: String, tokenizer: String, tokenizerPath: String,
-                          labels: LabelVocabulary) throws {
+                          labels: LabelVocabulary) throws -> Int? {
         let directory = resolve(folder)
         let at = document.location(of: path)
         func refuse(_ key: String, _ reason: String) -> RecipeError {
@@ -20,7 +22,7 @@ extension Recipe {
         }
         let config: BertConfig
         do {
-            guard try ModelFolder.componentName(in: directory) == nil else { return }
+            guard try ModelFolder.componentName(in: directory) == nil else { return nil }
             config = try BertConfig(path: (directory as NSString).appendingPathComponent("config.json"))
             let checkpoint = try SafetensorsFile(path: (directory as NSString).appendingPathComponent("model.safetensors"))
             try config.validate(against: checkpoint, file: (directory as NSString).appendingPathComponent("config.json"))
@@ -50,5 +52,6 @@ extension Recipe {
                          + "(\(config.labels.joined(separator: ", "))), but data.train has \(labels.count) "
                          + "(\(labels.names.joined(separator: ", ")))")
         }
+        return config.maxPositionEmbeddings
     }
 }

@@ -14,11 +14,13 @@ extension Recipe {
     func validatePoint(host: PluginHost) throws {
         let labels = try checkData()
         let tokenizerPath = teacher?.tokenizer == nil ? "teacher.model" : "teacher.tokenizer"
+        // The fewest positions of the BERT models the stages work on (benchmarks must fit).
+        var positions: (count: Int, folder: String)?
         if let teacher {
             try checkFile(teacher.model, path: "teacher.model", inside: "config.json")
             try checkFile(teacher.tokenizer ?? teacher.model, path: tokenizerPath, inside: "vocab.txt")
-            try checkModelFolder(teacher.model, path: "teacher.model", tokenizer: teacher.tokenizer ?? teacher.model,
-                                 tokenizerPath: tokenizerPath, labels: labels)
+            positions = try checkModelFolder(teacher.model, path: "teacher.model", tokenizer: teacher.tokenizer ?? teacher.model,
+                                             tokenizerPath: tokenizerPath, labels: labels).map { ($0, teacher.model) }
         }
         var hasModel = teacher != nil
         let context = ComponentContext(labelCount: labels.count, seed: seed, baseDirectory: baseDirectory)
@@ -28,8 +30,15 @@ extension Recipe {
                 throw RecipeError.needsModel(path: "stages[\(index)]", stage: stage.type, at: document.location(of: path, key: true))
             }
             switch stage {
-            case .finetune, .export, .benchmark:
+            case .finetune, .export:
                 break
+            case .benchmark(let benchmark):
+                if let positions, benchmark.sequenceLength > positions.count {
+                    throw RecipeError.invalidValue(
+                        path: path + ".sequence_length",
+                        reason: "\(benchmark.sequenceLength) is more than the \(positions.count) positions (max_position_embeddings) of \(positions.folder)",
+                        at: document.location(of: path + ".sequence_length") ?? document.location(of: path))
+                }
             case .evaluate(let evaluate):
                 if data.file(evaluate.split) == nil {
                     throw RecipeError.invalidValue(path: path + ".split", reason: "the data has no \(evaluate.split.rawValue) file (set data.\(evaluate.split.rawValue))",
@@ -38,9 +47,11 @@ extension Recipe {
             case .distill(let distill):
                 if let model = distill.student.model {
                     try checkFile(model, path: path + ".student.model", inside: "config.json")
-                    if let teacher {
-                        try checkModelFolder(model, path: path + ".student.model", tokenizer: teacher.tokenizer ?? teacher.model,
-                                             tokenizerPath: tokenizerPath, labels: labels)
+                    if let teacher, let count = try checkModelFolder(model, path: path + ".student.model",
+                                                                     tokenizer: teacher.tokenizer ?? teacher.model,
+                                                                     tokenizerPath: tokenizerPath, labels: labels),
+                       count < positions?.count ?? Int.max {
+                        positions = (count, model)
                     }
                     try rejectKeys(["component", "settings", "weight"], at: path + ".student", known: ["model"])
                 } else {
