@@ -162,7 +162,7 @@ public final class PluginHost {
               let plugin = plugins.first(where: { $0.manifest.id == info.pluginID }) else {
             throw PluginError.unknownComponent(kind: kind, name: name, known: components(of: kind).map(\.name))
         }
-        return try plugin.factory(for: info)
+        return try ExitGuard.during("reading \(kind.rawValue) \(name) from \(info.file)") { try plugin.factory(for: info) }
     }
 
     /// Makes a component from its settings block.
