@@ -73,7 +73,7 @@ func hintonLoss(student: Tensor?, teacher: Tensor?, labels: IntTensor?, temperat
         if let bad = labels.scalars.first(where: { $0 < 0 || Int($0) >= classes }) {
             throw ComponentError("hinton-kd", "label \(bad) is not in 0..<\(classes)")
         }
-        let hard = crossEntropy(logits: student, labels: labels) * (1 - alpha)
+        let hard = try crossEntropy(student, labels: labels) * (1 - alpha)
         total = total.map { $0 + hard } ?? hard
     }
     return total!

@@ -70,7 +70,7 @@ struct HeadImportance {
             guard let labels = batch.labels else {
                 throw ComponentError("sixteen-heads", "loss cross-entropy needs labelled batches (or use loss: distillation)")
             }
-            return crossEntropy(logits: logits, labels: labels)
+            return try crossEntropy(logits, labels: labels)
         case .distillation:
             guard let teacher else {
                 throw ComponentError("sixteen-heads", "loss distillation needs the stage's teacher, and there is none")

@@ -79,6 +79,7 @@ struct ModelChoice: ParsableArguments {
     var seq: Int = 128
     @Option(help: "Remove heads 0..<N from every layer first (BertModel.pruneHeads), to time a head-pruned model.")
     var pruneHeads: Int = 0
+    @OptionGroup var plugins: PluginOptions
 
     func validate() throws {
         if pruneHeads < 0 { throw ValidationError("--prune-heads must not be negative") }
@@ -92,7 +93,7 @@ struct ModelChoice: ParsableArguments {
     func load() throws -> any Model {
         let loaded: any Model
         if let model {
-            loaded = try ModelFolder.load(model)
+            loaded = try ModelFolder.load(model, host: plugins.host())
         } else {
             guard let architecture, let config = ModelBenchmark.architectures[architecture] else {
                 throw ValidationError("give one of --model DIR or --architecture NAME")
@@ -181,7 +182,7 @@ struct BenchInfer: ParsableCommand {
             }
             return
         }
-        let other = try ModelFolder.load(versus)
+        let other = try ModelFolder.load(versus, host: choice.plugins.host())
         var timings: (Timing, Timing)?
         try choice.measure("infer", options) { model, batch in
             timings = try ModelBenchmark.alternatingInference(try timed(model), other, batch: batch, runs: options.runs)
@@ -198,7 +199,7 @@ struct BenchInfer: ParsableCommand {
 
     /// The model as timed: converted to dynamic int8 with --int8.
     private func timed(_ model: any Model) throws -> any Model {
-        int8 ? try ModelBenchmark.int8Dynamic(model) : model
+        int8 ? try ModelBenchmark.int8Dynamic(model, host: choice.plugins.host()) : model
     }
 }
 
@@ -236,7 +237,7 @@ struct BenchDistill: ParsableCommand {
         try choice.measure(online ? "distill-online" : "distill", options) { model, batch in
             guard let bert = model as? BertModel else { throw ValidationError("bench distill needs a BERT teacher; \(choice.model ?? "") is not one") }
             return try ModelBenchmark.distillationStep(teacher: bert, studentLayers: studentLayers, batch: batch, online: online,
-                                                       runs: options.runs, host: PluginHost.loaded())
+                                                       runs: options.runs, host: choice.plugins.host())
         }
     }
 }

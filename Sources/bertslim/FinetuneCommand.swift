@@ -17,7 +17,7 @@ struct Finetune: ParsableCommand {
     var dev: String
     @Option(help: "Test data, evaluated once at the end.")
     var test: String?
-    @Option(help: "Where to write the fine-tuned model (a Hugging Face directory).")
+    @Option(help: "Where to write the fine-tuned model (a Hugging Face directory; checked writable before training).")
     var out: String
     @Option(help: "Column holding the text.") var textColumn = "text"
     @Option(help: "Column holding the second segment, for sentence pairs.") var pairColumn: String?
@@ -28,13 +28,14 @@ struct Finetune: ParsableCommand {
     @Option(help: "Fraction of steps for linear warm-up.") var warmup = 0.1
     @Option(help: "AdamW weight decay (not applied to biases and LayerNorm).") var weightDecay: Float = 0.01
     @Option(help: "Learning-rate decay after warm-up: linear or cosine.") var schedule = LearningRateDecay.linear
-    @Option(help: "Longest input in tokens.") var maxLength = 64
+    @Option(help: "Longest input in tokens (at most the model's max_position_embeddings).") var maxLength = 64
     @Option(help: "Seed for initialisation, shuffling and dropout.") var seed: UInt64 = 1
     @Option(help: "Worker threads (default: all cores).") var threads: Int?
     @Flag(help: "Print the final metrics as one JSON object.") var json = false
 
     func validate() throws {
         if maxLength < 2 { throw ValidationError("--max-length must be at least 2") }
+        if pairColumn != nil && maxLength < 3 { throw ValidationError("--max-length must be at least 3 for sentence pairs") }
         try settings.validate()
     }
 
@@ -53,6 +54,19 @@ struct Finetune: ParsableCommand {
     func run() throws {
         if let threads { Threads.count = threads }
         let bert = try BertModel.load(directory: model)
+        // Both checked before any work: a batch past the positions would stop training
+        // midway, and an unwritable --out would lose all of it at the end.
+        let positions = bert.config.maxPositionEmbeddings
+        guard maxLength <= positions else {
+            throw CommandError("--max-length \(maxLength) is more than the \(positions) positions (max_position_embeddings) of the model")
+        }
+        let created: Bool
+        do { created = try OutputFolder.prepareWritable(out) } catch ExperimentError.outputUnusable(_, let reason) {
+            throw CommandError("--out \(out): cannot create the folder: \(reason)")
+        }
+        var finished = false
+        // An --out made here and left empty by a failure is removed again.
+        defer { if created && !finished { try? FileManager.default.removeItem(atPath: out) } }
         let tokenizer = try WordPieceTokenizer(directory: model)
         let columns = ColumnMapping(text: .name(textColumn), textPair: pairColumn.map { .name($0) }, label: .name(labelColumn))
         let trainSet = try TextDataset(path: train, columns: columns)
@@ -83,6 +97,7 @@ struct Finetune: ParsableCommand {
         let devMetrics = try evaluateClassifier(bert, on: devData)
         let testMetrics = try testSet.map { try evaluateClassifier(bert, on: encode($0)) }
         try bert.save(to: out, tokenizerDirectory: model)
+        finished = true
         let seconds = Date().timeIntervalSince(started)
         if json {
             var object: [String: Any] = ["framework": "bertslim", "seed": seed, "dev_accuracy": devMetrics.accuracy,

@@ -9,7 +9,9 @@ struct PluginsCommand: ParsableCommand {
         abstract: "List, inspect and verify plugins.",
         discussion: """
             Plugins are searched in --plugin-path, then $BERTSLIM_PLUGIN_PATH (a colon list), then the \
-            folder of this executable, then ~/.local/lib/bertslim/plugins; the first plugin with an id wins.
+            folder of this executable, then ~/.local/lib/bertslim/plugins; the first plugin with an id wins. \
+            A plugin file not seen before is probed in a child process before it is loaded (--probe); the \
+            verdict is cached by path, size and modification time.
             """,
         subcommands: [List.self, Inspect.self, Verify.self, Probe.self]
     )
@@ -23,10 +25,15 @@ struct PluginLocationOptions: ParsableArguments {
     @Flag(name: .customLong("no-default-paths"), help: "Search only --plugin-path and $BERTSLIM_PLUGIN_PATH.")
     var noDefaultPaths = false
 
+    @Option(help: ArgumentHelp("When to probe a plugin in a child process before loading it: unknown (a file not seen "
+                               + "before; verdicts are cached by path, size and modification time), always, or never.",
+                               valueName: "unknown|always|never"))
+    var probe: ProbePolicy = .unknown
+
+    /// Host options; `verify` (the older `--verify` flag) probes every file.
     func hostOptions(verify: Bool = false) -> PluginHost.Options {
         PluginHost.Options(pluginPaths: pluginPaths, includeDefaultLocations: !noDefaultPaths,
-                           verifyInChildProcess: verify,
-                           probeExecutable: verify ? PluginProbe.defaultExecutable() : nil)
+                           probeExecutable: PluginProbe.defaultExecutable(), probe: verify ? .always : probe)
     }
 }
 
@@ -53,7 +60,7 @@ extension PluginsCommand {
 
         @OptionGroup var location: PluginLocationOptions
 
-        @Flag(help: "Probe each plugin in a child process before loading it.")
+        @Flag(help: "Probe every plugin in a child process before loading it (--probe always).")
         var verify = false
 
         func run() throws {
@@ -83,7 +90,7 @@ extension PluginsCommand {
 
         @OptionGroup var location: PluginLocationOptions
 
-        @Flag(help: "Probe each plugin in a child process before loading it.")
+        @Flag(help: "Probe every plugin in a child process before loading it (--probe always).")
         var verify = false
 
         func run() throws {
@@ -127,6 +134,13 @@ extension PluginsCommand {
 
         @OptionGroup var location: PluginLocationOptions
 
+        @Option(help: "Seconds a probe may take before it is stopped (SIGTERM, then SIGKILL).")
+        var timeout: Double = PluginProbe.timeout
+
+        func validate() throws {
+            if !(timeout > 0) { throw ValidationError("--timeout must be positive") }
+        }
+
         func run() throws {
             let host = PluginHost(options: location.hostOptions())
             var files: [String] = []
@@ -144,7 +158,7 @@ extension PluginsCommand {
             guard let executable = PluginProbe.defaultExecutable() else {
                 throw ValidationError("cannot find the bertslim executable to run probes with")
             }
-            let reports = files.map { PluginProbe.probe(file: $0, executable: executable) }
+            let reports = files.map { PluginProbe.probe(file: $0, executable: executable, timeout: timeout) }
             let failures = reports.compactMap(\.error) + PluginVerification.conflicts(among: reports)
             for report in reports where report.passed {
                 guard let m = report.manifest else { continue }
@@ -156,20 +170,29 @@ extension PluginsCommand {
         }
     }
 
-    /// The child side of `verify`: loads one file alone and prints a JSON report.
+    /// The child side of a probe: reads the parent's nonce from standard input, loads one
+    /// file alone, and writes the report (nonce included) to --report.
     struct Probe: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Load one plugin file and print a JSON report (run by verify in a child process).",
+            abstract: "Load one plugin file and report on it (run by verify and the loader in a child process).",
             shouldDisplay: false)
 
         @Argument(help: "The plugin file.")
         var file: String
 
+        @Option(help: "Where to write the report; without it the report goes to standard output, and no nonce is read.")
+        var report: String?
+
         func run() throws {
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.sortedKeys]
-            let data = try encoder.encode(PluginProbe.probeHere(file: file))
-            FileHandle.standardOutput.write(data)
+            guard let report else {
+                let encoder = JSONEncoder()
+                encoder.outputFormatting = [.sortedKeys]
+                FileHandle.standardOutput.write(try encoder.encode(PluginProbe.probeHere(file: file)))
+                return
+            }
+            // The nonce is read before the plugin's code runs, so the plugin cannot learn it.
+            let nonce = readLine(strippingNewline: true) ?? ""
+            try PluginProbe.writeReport(PluginProbe.probeHere(file: file), nonce: nonce, to: report)
         }
     }
 }

@@ -6,7 +6,8 @@ struct Predict: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Classify texts with a model directory; print labels and logits (and hidden states).",
         discussion: """
-        With --input, each line of FILE is one input; a tab separates a text from its pair.
+        With --input, each line of FILE (LF or CRLF endings; FILE may be a pipe) is one input; a tab separates
+        a text from its pair; empty lines are skipped.
         A model without a classification head (e.g. the raw MiniLM) prints its hidden states.
         """
     )
@@ -26,19 +27,25 @@ struct Predict: ParsableCommand {
     var json = false
     @Option(help: "Worker threads (default: all cores).")
     var threads: Int?
+    @OptionGroup var plugins: PluginOptions
 
     func validate() throws {
         if (text == nil) == (input == nil) { throw ValidationError("give exactly one of --text or --input") }
         if pair != nil && text == nil { throw ValidationError("--pair goes with --text") }
+        if let text, text.allSatisfy(\.isWhitespace) { throw CommandError("--text is empty; give the text to classify") }
+        if let pair, pair.allSatisfy(\.isWhitespace) { throw CommandError("--pair is empty; give the second segment, or leave --pair out") }
         if maxLength < 2 { throw ValidationError("--max-length must be at least 2") }
+        if pair != nil && maxLength < 3 { throw ValidationError("--max-length must be at least 3 for a text pair") }
     }
 
     func run() throws {
         if let threads { Threads.count = threads }
-        let directory = URL(fileURLWithPath: model)
-        let network = try ModelFolder.load(model)
+        let network = try ModelFolder.load(model, host: plugins.host())
         let tokenizer = try WordPieceTokenizer(directory: model)
         let inputs = try readInputs()
+        if maxLength < 3, inputs.contains(where: { $0.pair != nil }) {
+            throw CommandError("\(input ?? ""): holds text pairs, which need --max-length 3 or more")
+        }
         let labels = network.labels
         let wantHidden = hiddenStates || labels.isEmpty
         if labels.isEmpty {
@@ -67,21 +74,7 @@ struct Predict: ParsableCommand {
 
     private func readInputs() throws -> [(text: String, pair: String?)] {
         if let text { return [(text, pair)] }
-        let path = input!
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw ValidationError("\(path): cannot read the file")
-        }
-        guard let content = String(data: data, encoding: .utf8) else {
-            throw ValidationError("\(path): not valid UTF-8")
-        }
-        let lines = content.split(separator: "\n", omittingEmptySubsequences: false)
-            .map { $0.hasSuffix("\r") ? $0.dropLast() : $0 }
-        let inputs = lines.filter { !$0.isEmpty }.map { line -> (String, String?) in
-            let parts = line.split(separator: "\t", maxSplits: 1, omittingEmptySubsequences: false)
-            return (String(parts[0]), parts.count > 1 ? String(parts[1]) : nil)
-        }
-        if inputs.isEmpty { throw ValidationError("\(path): no inputs (the file is empty)") }
-        return inputs
+        return try PredictInput.lines(of: input ?? "")
     }
 
     private func emit(label: String?, logits: [Float]?, truncated: Int, hidden: [[[Float]]]?) throws {

@@ -2,17 +2,26 @@ import ArgumentParser
 import BertSlimHost
 import Foundation
 
-/// Options both recipe commands take.
+/// Options of the commands that load plugins to run models and recipes.
 struct PluginOptions: ParsableArguments {
     @Option(name: .customLong("plugin-path"), help: "Extra folder to search for plugins first (repeatable).")
     var pluginPaths: [String] = []
 
+    @Option(help: ArgumentHelp("When to probe a plugin in a child process before loading it: unknown (a file not seen "
+                               + "before; verdicts are cached by path, size and modification time), always, or never.",
+                               valueName: "unknown|always|never"))
+    var probe: ProbePolicy = .unknown
+
+    /// A host with every plugin on the search path loaded (problems printed as warnings).
     func host() -> PluginHost {
-        let host = PluginHost(options: .init(pluginPaths: pluginPaths))
-        host.load()
+        let host = PluginHost(options: .init(pluginPaths: pluginPaths, probeExecutable: PluginProbe.defaultExecutable(),
+                                             probe: probe))
+        warn(host.load())
         return host
     }
 }
+
+extension ProbePolicy: ExpressibleByArgument {}
 
 struct Validate: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -41,6 +50,8 @@ struct Run: ParsableCommand {
         discussion: """
         The run folder holds recipe.yaml (resolved), log.txt, metrics.jsonl, stages/ (checkpoints and models),
         exports/, results.json, report.md and report.html. After a kill, run again with --resume.
+        One run at a time per folder: while a run holds it, another run --out of the same folder refuses
+        and names the holder.
         """
     )
     enum LogFormat: String, ExpressibleByArgument { case text, json }
@@ -78,7 +89,9 @@ struct Run: ParsableCommand {
             throw ExitCode(2)
         } catch let error as ExperimentError {
             printer.finish()
-            FileHandle.standardError.write(Data("error: \(error)\n".utf8))
+            var message = "\(error)"
+            if case .outputUnusable(let folder, _) = error, folder == out { message = "--out " + message }
+            FileHandle.standardError.write(Data("error: \(message)\n".utf8))
             throw ExitCode(1)
         }
     }

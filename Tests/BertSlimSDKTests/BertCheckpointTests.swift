@@ -33,8 +33,8 @@ import Testing
         let batch = Batch(inputIDs: IntTensor(shape: [2, 5], scalars: [1, 5, 7, 9, 2, 1, 4, 2, 0, 0]),
                           attentionMask: IntTensor(shape: [2, 5], scalars: [1, 1, 1, 1, 1, 1, 1, 1, 0, 0]),
                           tokenTypeIDs: IntTensor(repeating: 0, shape: [2, 5]))
-        let a = withoutGradient { model.forward(batch).logits! }
-        let b = withoutGradient { reloaded.forward(batch).logits! }
+        let a = try withoutGradient { try model.forward(batch, request: [], training: false).logits! }
+        let b = try withoutGradient { try reloaded.forward(batch, request: [], training: false).logits! }
         #expect(a.scalars == b.scalars)
         let names = try SafetensorsFile(path: directory + "/model.safetensors").names
         #expect(names.contains("bert.encoder.layer.0.attention.self.query.weight") && names.contains("classifier.weight"))
@@ -81,7 +81,8 @@ import Testing
             _ = try BertModel.load(directory: directory)
             Issue.record("loaded weights that disagree with the config")
         } catch {
-            #expect("\(error)" == "\(directory)/model.safetensors: tensor 'bert.encoder.layer.0.intermediate.dense.weight' has shape [32, 16], the config needs [40, 16]")
+            #expect("\(error)" == "\(directory)/config.json: intermediate_size is 40, but \(directory)/model.safetensors does not match: "
+                    + "tensor 'encoder.layer.0.intermediate.dense.weight' has shape [32, 16]")
         }
     }
 

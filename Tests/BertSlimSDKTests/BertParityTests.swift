@@ -19,7 +19,7 @@ import Testing
             }
             let batch = Batch(inputIDs: try ints("input_ids"), attentionMask: try ints("attention_mask"),
                               tokenTypeIDs: try ints("token_type_ids"))
-            let out = withoutGradient { model.forward(batch, request: [.hiddenStates, .attentionProbabilities]) }
+            let out = try withoutGradient { try model.forward(batch, request: [.hiddenStates, .attentionProbabilities], training: false) }
             #expect(out.hiddenStates.count == 7 && out.attentionProbabilities.count == 6)
             var worst: Float = 0
             for i in 0..<batch.size {

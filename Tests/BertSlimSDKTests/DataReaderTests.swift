@@ -1,4 +1,5 @@
 import BertSlimSDK
+import Foundation
 import Testing
 
 @Suite struct DataReaderTests {
@@ -66,10 +67,12 @@ import Testing
         ("a.tsv", "text\tlabel\nfine\tpositive\nbad\tnegative\textra\n", ColumnMapping(),
          ":3: expected 2 fields (as in the header), found 3"),
         ("a.csv", "text,label\nfine\n", ColumnMapping(), ":2: expected 2 fields (as in the header), found 1"),
-        ("a.tsv", "sentence\tlabel\nfine\tpositive\n", ColumnMapping(), ":1: no column 'text' (columns: sentence, label)"),
-        ("a.tsv", "text\tlabel\nfine\tpositive\n", ColumnMapping(textPair: .index(2)), ":1: no column #2 (columns: text, label)"),
+        ("a.tsv", "sentence\tlabel\nfine\tpositive\n", ColumnMapping(), ":1: no column 'text' in the header's 2 columns"),
+        ("a.tsv", "text\tlabel\nfine\tpositive\n", ColumnMapping(textPair: .index(2)), ":1: no column #2 in the header's 2 columns"),
         ("a.jsonl", "{\"text\": \"a\", \"label\": 1}\n{\"txt\": \"b\", \"label\": 0}\n", ColumnMapping(),
-         ":2: no column 'text' (columns: label, txt)"),
+         ":2: no column 'text' in the object's 2 keys"),
+        ("a.jsonl", "[\"a\"]\n", ColumnMapping(text: .index(0), label: .index(1)), ":1: no column #1 in the array's 1 item"),
+        ("a.tsv", "text\tlabel\tlabel\nfine\tpositive\tx\n", ColumnMapping(), ":1: column 'label' appears twice in the header (#1 and #2)"),
         ("a.tsv", "text\tlabel\nfine\tpositive\n \tnegative\n", ColumnMapping(), ":3: empty text (column 'text')"),
         ("a.tsv", "text\tlabel\nfine\t\n", ColumnMapping(), ":2: empty label (column 'label')"),
         ("a.csv", "text,label\n\"never closed,positive\nmore\n", ColumnMapping(), ":2: quoted field is never closed"),
@@ -90,6 +93,31 @@ import Testing
             let path = try write(contents, to: name, in: dir)
             let error = #expect(throws: DataError.self) { try TextDataset(path: path, columns: columns) }
             #expect(error?.description == path + message)
+        }
+    }
+
+    /// A header starting with a UTF-8 byte order mark used to read as a column "\u{FEFF}text".
+    @Test(arguments: ["a.tsv", "a.csv", "a.jsonl"])
+    func aByteOrderMarkIsSkipped(name: String) throws {
+        let body = name.hasSuffix(".jsonl") ? "{\"text\": \"fine\", \"label\": \"positive\"}\n"
+            : name.hasSuffix(".csv") ? "text,label\nfine,positive\n" : "text\tlabel\nfine\tpositive\n"
+        try withTemporaryDirectory { dir in
+            let path = try write([0xEF, 0xBB, 0xBF] + Array(body.utf8), to: name, in: dir)
+            #expect(try TextDataset(path: path).examples == [TextExample(text: "fine", label: "positive", labelID: 0, line: name.hasSuffix(".jsonl") ? 1 : 2)])
+        }
+    }
+
+    /// A data file that is something else (here a symlink to a secret) must not have its
+    /// content printed in the error.
+    @Test(arguments: ["train.tsv", "train.csv", "train.jsonl"])
+    func errorsNeverShowTheFilesContent(name: String) throws {
+        try withTemporaryDirectory { dir in
+            let secret = try write("root:x:0:0:hunter2-password\tsecond-field\n{\"token\": \"hunter2\"}\n", to: "secret", in: dir)
+            try FileManager.default.createSymbolicLink(atPath: dir + "/" + name, withDestinationPath: secret)
+            let error = #expect(throws: DataError.self) { try TextDataset(path: dir + "/" + name) }
+            let message = error?.description ?? ""
+            #expect(message.hasPrefix(dir + "/" + name + ":"), "\(message)")
+            #expect(!message.contains("hunter2") && !message.contains("root") && !message.contains("second-field"), "\(message)")
         }
     }
 

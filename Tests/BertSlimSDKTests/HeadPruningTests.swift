@@ -26,11 +26,11 @@ import Testing
 
     @Test func removingHeadsEqualsGatingThemToZeroAndShrinksTheWeights() throws {
         let removed: [Int: [Int]] = [0: [1], 1: [0, 2, 3], 2: [3, 0]]
-        let reference = withoutGradient { Self.model().forward(Self.batch, headGates: Self.gates(zeroing: removed)).logits! }
+        let reference = try withoutGradient { try Self.model().forward(Self.batch, request: [], headGates: Self.gates(zeroing: removed), training: false).logits! }
         let model = Self.model()
         let before = model.parameterCount
         try model.pruneHeads(removed)
-        let logits = withoutGradient { model.forward(Self.batch).logits! }
+        let logits = try withoutGradient { try model.forward(Self.batch, request: [], training: false).logits! }
         #expect(maxDifference(logits, reference) <= 1e-5)
         #expect(model.config.prunedHeads == [0: [1], 1: [0, 2, 3], 2: [0, 3]])
         #expect(model.remainingHeads == [[0, 2, 3], [1], [1, 2]])
@@ -47,21 +47,21 @@ import Testing
         try once.pruneHeads([0: [2, 3], 2: [1]])   // 2 and 1 are already gone
         #expect(once.config.prunedHeads == [0: [0, 2, 3], 2: [1]])
         #expect(once.remainingHeads[0] == [1])
-        let reference = withoutGradient { Self.model().forward(Self.batch, headGates: Self.gates(zeroing: [0: [0, 2, 3], 2: [1]])).logits! }
-        #expect(maxDifference(withoutGradient { once.forward(Self.batch).logits! }, reference) <= 1e-5)
+        let reference = try withoutGradient { try Self.model().forward(Self.batch, request: [], headGates: Self.gates(zeroing: [0: [0, 2, 3], 2: [1]]), training: false).logits! }
+        #expect(maxDifference(try withoutGradient { try once.forward(Self.batch, request: [], training: false).logits! }, reference) <= 1e-5)
     }
 
     @Test func aPrunedModelSavesAndReloadsWithItsLayout() throws {
         let model = Self.model()
         try model.pruneHeads([0: [3], 1: [1, 2], 2: [0, 1, 2]])
-        let logits = withoutGradient { model.forward(Self.batch).logits! }
+        let logits = try withoutGradient { try model.forward(Self.batch, request: [], training: false).logits! }
         try withTemporaryDirectory { folder in
             try model.save(to: folder)
             let text = try String(contentsOfFile: folder + "/config.json", encoding: .utf8)
             #expect(text.contains("\"pruned_heads\""))
             let reloaded = try BertModel.load(directory: folder)
             #expect(reloaded.remainingHeads == model.remainingHeads)
-            #expect(maxDifference(withoutGradient { reloaded.forward(Self.batch).logits! }, logits) == 0)
+            #expect(maxDifference(try withoutGradient { try reloaded.forward(Self.batch, request: [], training: false).logits! }, logits) == 0)
         }
     }
 
@@ -95,8 +95,8 @@ import Testing
         try model.pruneHeads([2: [1]])
         let layout = model.layers.map(\.heads)
         func loss(_ gates: [Tensor]) throws -> Tensor {
-            crossEntropy(logits: try model.forward(Self.batch, request: [], headGates: gates, training: false).logits!,
-                         labels: Self.batch.labels!)
+            try crossEntropy(try model.forward(Self.batch, request: [], headGates: gates, training: false).logits!,
+                             labels: Self.batch.labels!)
         }
         let parameters = layout.map { Parameter(Tensor(shape: [$0], scalars: (0..<$0).map { 1 - 0.1 * Float($0) })) }
         try loss(parameters.map(\.tensor)).backward()

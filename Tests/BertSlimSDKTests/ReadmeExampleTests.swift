@@ -18,7 +18,7 @@ import Testing
         let model = try BertModel.load(directory: directory)
         let tokenizer = try WordPieceTokenizer(directory: directory)
         let batch = tokenizer.encodeBatch(["a gripping drama", "a tedious mess"], maxLength: 128)
-        let logits = withoutGradient { model.forward(batch).logits! }
+        let logits = try withoutGradient { try model.forward(batch, request: [], training: false).logits! }
         let labels = argmax(logits, axis: -1).map { model.config.labels[$0] }
         // ---
         #expect(labels.count == 2 && labels.allSatisfy { ["negative", "positive"].contains($0) })

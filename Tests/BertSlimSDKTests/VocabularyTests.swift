@@ -1,4 +1,5 @@
 import BertSlimSDK
+import Foundation
 import Testing
 
 @Suite struct VocabularyTests {
@@ -48,6 +49,26 @@ import Testing
     @Test func unreadableFileIsAnError() throws {
         let error = #expect(throws: TokenizerError.self) { try Vocabulary(path: "/nonexistent/vocab.txt") }
         #expect(error?.description.hasPrefix("/nonexistent/vocab.txt: cannot read") == true)
+    }
+
+    /// vocab.txt or tokenizer_config.json linked to /dev/zero used to be read until memory
+    /// ran out, or reported as a permission problem.
+    @Test(arguments: ["vocab.txt", "tokenizer_config.json"])
+    func aDeviceInPlaceOfATokenizerFileIsNamed(file: String) throws {
+        try withTemporaryDirectory { dir in
+            try write(specials + "a\n", to: "vocab.txt", in: dir)
+            try? FileManager.default.removeItem(atPath: dir + "/" + file)
+            try FileManager.default.createSymbolicLink(atPath: dir + "/" + file, withDestinationPath: "/dev/zero")
+            let error = #expect(throws: TokenizerError.self) { try WordPieceTokenizer(directory: dir) }
+            #expect(error?.description == "\(dir)/\(file): cannot read: not a regular file (it is a character device)")
+        }
+    }
+
+    @Test func aByteOrderMarkIsNotPartOfTheFirstToken() throws {
+        try withTemporaryDirectory { dir in
+            let path = try write([0xEF, 0xBB, 0xBF] + Array("[PAD]\n[UNK]\n".utf8), to: "vocab.txt", in: dir)
+            #expect(try Vocabulary(path: path).tokens == ["[PAD]", "[UNK]"])
+        }
     }
 
     @Test(arguments: ["[UNK]", "[CLS]", "[SEP]", "[PAD]"])

@@ -75,6 +75,7 @@ struct ExperimentTests {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: TestEnvironment.bertslim)
         process.arguments = ["run", path, "--out", killed.path, "--log-format", "json"]
+        process.environment = TestEnvironment.commandEnvironment
         let pipe = Pipe()
         process.standardOutput = pipe
         process.standardError = FileHandle.nullDevice

@@ -47,7 +47,7 @@ struct LogisticRegressionStudentTests {
         weight.value = .randomNormal(weight.shape, std: 1, using: &g)
         bias.value = .randomNormal(bias.shape, std: 1, using: &g)
         let batch = textBatch(["a gripping drama", "tedious , tedious mess", "unknown words only"], labels: [1, 0, 1])
-        func loss() throws -> Tensor { crossEntropy(logits: try made.forward(batch, request: [], training: true).logits!, labels: batch.labels!) }
+        func loss() throws -> Tensor { try crossEntropy(try made.forward(batch, request: [], training: true).logits!, labels: batch.labels!) }
         try loss().backward()
         let analytic = (try #require(weight.grad).scalars, try #require(bias.grad).scalars)
         func numeric(_ parameter: Parameter, _ i: Int) throws -> Double {

@@ -57,7 +57,58 @@ struct RecipeValidationTests {
         let error = try failure(Self.base.replacingOccurrences(of: "epochs: 1", with: "epochs: many"))
         #expect(error.path == "stages[0].finetune.epochs")
         #expect(error.location?.line == 9 && error.location?.column == 15)
-        #expect(error.description.hasSuffix("stages[0].finetune.epochs: expected Int"))
+        #expect(error.description.hasSuffix("stages[0].finetune.epochs: expected Int, found the string \"many\""))
+    }
+
+    /// `hidden_size: "384"` used to read "expected Int?" without saying the value was a string.
+    @Test(arguments: [
+        ("epochs: 1", "epochs: \"1\"", "stages[0].finetune.epochs: expected Int, found the string \"1\""),
+        ("epochs: 1", "epochs: 1\n      learning_rate: '2e-5'", "stages[0].finetune.learning_rate: expected Float, found the string \"2e-5\""),
+        ("epochs: 1", "epochs: 1.5", "stages[0].finetune.epochs: expected Int, found 1.5"),
+    ])
+    func aQuotedNumberIsReportedAsAString(old: String, new: String, message: String) throws {
+        let error = try failure(Self.base.replacingOccurrences(of: old, with: new))
+        #expect(error.description.hasSuffix(message), "\(error)")
+    }
+
+    @Test func aComponentSettingGivenAsAStringSaysSo() throws {
+        let error = try failure(Self.base + """
+
+              - distill:
+                  student: {component: bert-student, settings: {layers: 1, hidden_size: "384"}}
+                  losses: [{component: hinton-kd}]
+            """)
+        #expect(error.path == "stages[2].distill.student.settings.hidden_size")
+        #expect(error.description.hasSuffix("stages[2].distill.student.settings.hidden_size: expected Int, found the string \"384\""), "\(error)")
+    }
+
+    /// max_length above the model's positions passed validate and then trapped in training.
+    @Test func maxLengthAboveTheModelsPositionsNamesTheLimit() throws {
+        let error = try failure(Self.base.replacingOccurrences(of: "  dev: dev.tsv", with: "  dev: dev.tsv\n  max_length: 100"))
+        #expect(error.path == "data.max_length")
+        #expect(error.location?.line == 5)
+        #expect(error.description.hasSuffix("data.max_length: 100 is more than the 64 positions (max_position_embeddings) of model"), "\(error)")
+    }
+
+    /// A benchmark stage longer than the model's positions (its default is 128) used to fail
+    /// only when the run reached it.
+    @Test func aBenchmarkLongerThanThePositionsNamesTheLimit() throws {
+        let error = try failure(Self.base + "\n  - benchmark: {batch_sizes: [1]}\n")
+        #expect(error.path == "stages[2].benchmark.sequence_length")
+        #expect(error.location?.line == 11)
+        #expect(error.description.hasSuffix("stages[2].benchmark.sequence_length: 128 is more than the 64 positions (max_position_embeddings) of model"),
+                "\(error)")
+    }
+
+    /// A dev or test label the training file does not have passed validate, and run then
+    /// failed with a half-made run folder.
+    @Test func aLabelMissingFromTrainingIsFound() throws {
+        let folder = try Self.workspace.get()
+        let test = try String(contentsOf: folder.appendingPathComponent("test.tsv"), encoding: .utf8) + "an odd film\tneutral\n"
+        _ = try RecipeFixtures.write(test, "test-neutral.tsv", in: folder)
+        let error = try failure(Self.base.replacingOccurrences(of: "  dev: dev.tsv", with: "  dev: dev.tsv\n  test: test-neutral.tsv"))
+        #expect(error.path == "data.test")
+        #expect(error.description.hasSuffix("test-neutral.tsv:12: unknown label 'neutral' (known: negative, positive)"), "\(error)")
     }
 
     @Test func valueOutOfRange() throws {

@@ -62,7 +62,7 @@ struct SixteenHeadsTests {
         try model.pruneHeads([0: [0, 5, 11], 2: [3], 5: Array(1...11)])
         try model.pruneHeads([0: [5, 6], 3: [7]])
         #expect(model.config.prunedHeads == [0: [0, 5, 6, 11], 2: [3], 3: [7], 5: Array(1...11)])
-        let logits = withoutGradient { model.forward(batches[0]).logits! }
+        let logits = try withoutGradient { try model.forward(batches[0], request: [], training: false).logits! }
         let golden = try fixture.tensor(named: "pruned.logits")
         #expect(logits.shape == golden.shape)
         let worst = zip(logits.scalars, golden.scalars).map { abs($0 - $1) }.max() ?? 0

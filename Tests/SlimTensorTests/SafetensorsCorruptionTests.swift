@@ -1,4 +1,5 @@
 import BertSlimSDK
+import Foundation
 import Testing
 
 /// A malformed file and what the reader must say about it.
@@ -106,7 +107,29 @@ struct CorruptFile: CustomTestStringConvertible, Sendable {
             _ = try SafetensorsFile(path: folder.path)
             Issue.record("a folder was accepted")
         } catch {
-            #expect("\(error)" == "\(folder.path): not a regular file")
+            #expect("\(error)" == "\(folder.path): not a regular file (it is a folder)")
+        }
+    }
+
+    /// A FIFO nobody writes to used to block `open` forever.
+    @Test func aFIFOIsRefusedWithoutWaitingForAWriter() throws {
+        let folder = try TemporaryFolder()
+        let path = folder.file("model.safetensors")
+        #expect(mkfifo(path, 0o600) == 0)
+        let outcome = try finishing(within: 10, unblock: { releaseFIFOReader(path) }) {
+            do {
+                _ = try SafetensorsFile(path: path)
+                return "accepted"
+            } catch {
+                return "\(error)"
+            }
+        }
+        #expect(outcome == "\(path): not a regular file (it is a FIFO)")
+    }
+
+    @Test func aCharacterDeviceIsRefused() {
+        #expect(throws: SafetensorsError.io(path: "/dev/zero", reason: "not a regular file (it is a character device)")) {
+            try SafetensorsFile(path: "/dev/zero")
         }
     }
 }

@@ -1,5 +1,6 @@
 import BertSlimSDK
 import Foundation
+import Testing
 
 /// A fresh folder under the system's temporary directory, removed when released.
 final class TemporaryFolder {
@@ -44,3 +45,33 @@ let repositoryRoot: String = URL(fileURLWithPath: #filePath)
 
 /// The real MiniLM checkpoint fetched by `scripts/fetch-assets.sh`.
 let miniLMCheckpoint = repositoryRoot + "/assets/model/minilm-l6/model.safetensors"
+
+/// Runs `body` on its own thread and returns its result, or records an issue and calls
+/// `unblock` (which must make `body` return) when it takes longer than `seconds`.
+func finishing<T: Sendable>(within seconds: Double, unblock: () -> Void,
+                            _ body: @escaping @Sendable () -> T) throws -> T {
+    let box = ResultBox<T>()
+    let done = DispatchSemaphore(value: 0)
+    Thread.detachNewThread {
+        box.value = body()
+        done.signal()
+    }
+    if done.wait(timeout: .now() + seconds) == .timedOut {
+        Issue.record("still running after \(seconds) s")
+        unblock()
+        done.wait()
+    }
+    return try #require(box.value)
+}
+
+/// Opens the FIFO at `path` for writing and closes it, so that a reader blocked in `open`
+/// goes on (and reads end of file).
+func releaseFIFOReader(_ path: String) {
+    let fd = open(path, O_WRONLY | O_NONBLOCK)
+    if fd >= 0 { close(fd) }
+}
+
+/// A value handed back from another thread.
+final class ResultBox<T>: @unchecked Sendable {
+    var value: T?
+}

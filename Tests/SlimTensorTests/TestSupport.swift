@@ -38,24 +38,25 @@ func testValues(_ shape: [Int], seed: UInt64 = 1) -> Tensor {
 /// Checks the gradients that `backward()` gives for every input of `f` against central
 /// finite differences, computed in Double by summing the Float32 function (step `h`).
 func checkGradients(_ inputs: [Tensor], h: Float = 1e-2, atol: Float = 2e-3, rtol: Float = 2e-2,
-                    sourceLocation: SourceLocation = #_sourceLocation, _ f: ([Tensor]) -> Tensor) {
+                    sourceLocation: SourceLocation = #_sourceLocation, _ f: ([Tensor]) throws -> Tensor) rethrows {
     let leaves = inputs.map { $0.requiringGrad() }
-    let out = f(leaves)
+    let out = try f(leaves)
     // Project to a scalar with fixed random weights so every output element matters.
     let weights = testValues(out.shape, seed: 99)
     sum(out * weights).backward()
     for (index, input) in inputs.enumerated() {
         var numeric = [Float](repeating: 0, count: input.count)
         for i in 0..<input.count {
-            func value(_ delta: Float) -> Double {
+            var sums: [Double] = []
+            for delta in [h, -h] {
                 var shifted = inputs
                 var x = input.copy()
                 x.withUnsafeMutableBufferPointer { $0[i] += delta }
                 shifted[index] = x
-                let y = withoutGradient { f(shifted) }
-                return zip(y.scalars, weights.scalars).reduce(0.0) { $0 + Double($1.0) * Double($1.1) }
+                let y = try withoutGradient { try f(shifted) }
+                sums.append(zip(y.scalars, weights.scalars).reduce(0.0) { $0 + Double($1.0) * Double($1.1) })
             }
-            numeric[i] = Float((value(h) - value(-h)) / Double(2 * h))
+            numeric[i] = Float((sums[0] - sums[1]) / Double(2 * h))
         }
         guard let analytic = leaves[index].grad else {
             Issue.record("input \(index) got no gradient", sourceLocation: sourceLocation)

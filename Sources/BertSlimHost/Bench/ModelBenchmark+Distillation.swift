@@ -20,11 +20,11 @@ extension ModelBenchmark {
         let loss = try host.make("hinton-kd", as: (any Loss).self, config: .json(#"{"temperature": 2, "alpha": 0.5}"#))
         let named = student.namedParameters
         let optimizer = try AdamW(groups: ParameterGroup.weightDecayGroups(named, weightDecay: 0.01), learningRate: 1e-4)
-        let cached = withoutGradient { teacher.forward(batch) }
+        let cached = try withoutGradient { try teacher.forward(batch, request: [], training: false) }
         var failure: Error?
         let timing = measure(warmup: 2, runs: runs) {
             do {
-                let teacherOutput = online ? withoutGradient { teacher.forward(batch) } : cached
+                let teacherOutput = online ? try withoutGradient { try teacher.forward(batch, request: [], training: false) } : cached
                 let output = try student.forward(batch, request: [], training: true)
                 try loss(student: output, teacher: teacherOutput, batch: batch, progress: 0).backward()
                 _ = clipGradientNorm(named.map(\.parameter), maxNorm: 1)

@@ -46,12 +46,20 @@ public enum ModelBenchmark {
         let named = model.namedParameters
         let optimizer = try AdamW(groups: ParameterGroup.weightDecayGroups(named.map { (name: $0.0, parameter: $0.1) }, weightDecay: 0.01), learningRate: 2e-5)
         let labels = batch.labels!
-        return measure(warmup: 2, runs: runs) {
-            let logits = model.forward(batch, training: true).logits!
-            crossEntropy(logits: logits, labels: labels).backward()
-            _ = clipGradientNorm(named.map(\.1), maxNorm: 1)
-            optimizer.step()
-            optimizer.zeroGrad()
+        try model.checkFits(batch)
+        var failure: Error?
+        let timing = measure(warmup: 2, runs: runs) {
+            do {
+                guard let logits = try model.forward(batch, request: [], training: true).logits else { throw TrainingError.noClassificationHead }
+                try crossEntropy(logits, labels: labels).backward()
+                _ = clipGradientNorm(named.map(\.1), maxNorm: 1)
+                optimizer.step()
+                optimizer.zeroGrad()
+            } catch {
+                failure = error
+            }
         }
+        if let failure { throw failure }
+        return timing
     }
 }

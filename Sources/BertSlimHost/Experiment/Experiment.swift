@@ -62,7 +62,8 @@ public final class Experiment {
         try recipe.validate(host: host)
         var points = try recipe.points()
         if let seed = options.seed { for i in points.indices { points[i].recipe.seed = seed } }
-        try prepareFolder()
+        let lock = try prepareFolder()
+        defer { withExtendedLifetime(lock) {} }
         metrics = try JSONLinesLog(path: out.appendingPathComponent("metrics.jsonl").path)
         log = try JSONLinesLog(path: out.appendingPathComponent("log.txt").path)
         emit = { [log] event in
@@ -106,12 +107,17 @@ public final class Experiment {
         }
     }
 
-    private func prepareFolder() throws {
-        let manager = FileManager.default
-        let existing = (try? manager.contentsOfDirectory(atPath: out.path)) ?? []
-        if !existing.isEmpty && !options.resume { throw ExperimentError.outputExists(out.path) }
-        try manager.createDirectory(at: out, withIntermediateDirectories: true)
-        try manager.createDirectory(at: cache, withIntermediateDirectories: true)
+    /// Makes the run folder and takes its lock (held until the run returns).
+    /// - Throws: ``ExperimentError``: the folder is another run's (in use, or finished and
+    ///   no `--resume`), or it cannot be made.
+    private func prepareFolder() throws -> RunFolderLock {
+        let folder = options.outputDirectory
+        if let holder = RunFolderLock.holder(of: folder) { throw ExperimentError.folderInUse(folder: folder, holder: holder) }
+        let existing = ((try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []).filter { $0 != RunFolderLock.fileName }
+        if !existing.isEmpty && !options.resume { throw ExperimentError.outputExists(folder) }
+        let lock = try RunFolderLock(folder: folder)
+        try OutputFolder.create(cache.path)
+        return lock
     }
 
     /// Tokenised splits for a point's data section and tokenizer, made once per run.

@@ -53,18 +53,3 @@ public enum ExperimentEvent: Sendable {
         }
     }
 }
-
-/// A run that could not go on, after validation passed.
-public enum ExperimentError: Error, CustomStringConvertible {
-    /// A stage failed; `reason` says why and what was kept.
-    case stageFailed(point: String, stage: Int, type: String, reason: String)
-    /// The output folder holds another run and `--resume` was not given.
-    case outputExists(String)
-
-    public var description: String {
-        switch self {
-        case let .stageFailed(point, stage, type, reason): return "[\(point)] stages[\(stage)].\(type): \(reason)"
-        case let .outputExists(folder): return "\(folder) already holds a run (use --resume to continue it, or another --out)"
-        }
-    }
-}

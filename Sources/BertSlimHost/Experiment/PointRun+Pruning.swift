@@ -121,7 +121,7 @@ extension PointRun {
         let trainer = try Trainer(model: model, train: examples, settings: settings) { batch, _ in
             guard let labels = batch.labels else { throw TrainingError.missingLabels(file: examples.dataset.file) }
             guard let logits = try model.forward(batch, request: [], training: true).logits else { throw TrainingError.noClassificationHead }
-            return crossEntropy(logits: logits, labels: labels)
+            return try crossEntropy(logits, labels: labels)
         }
         return try train(trainer, block: block, index: index, type: "prune", folder: folder.appendingPathComponent("step-\(step)"),
                          data: data).losses

@@ -3,22 +3,39 @@ import Foundation
 /// Durable file writes for run folders: a temporary file, fsync, rename, fsync of the
 /// folder, so that a kill leaves either the old file or the new one.
 enum RunFiles {
+    /// - Throws: ``ExperimentError/writeFailed(file:reason:)`` with the system's reason.
     static func writeAtomically(_ data: Data, to path: String) throws {
         let folder = (path as NSString).deletingLastPathComponent
-        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        if let code = OutputFolder.makeDirectories(folder) {
+            throw ExperimentError.writeFailed(file: path, reason: String(cString: strerror(code)))
+        }
         let temporary = "\(path).tmp-\(getpid())"
-        guard FileManager.default.createFile(atPath: temporary, contents: nil) else {
-            throw CocoaError(.fileWriteNoPermission, userInfo: [NSFilePathErrorKey: temporary])
+        let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        guard fd >= 0 else { throw ExperimentError.writeFailed(file: path, reason: String(cString: strerror(errno))) }
+        var written = 0
+        let failure: Int32? = data.withUnsafeBytes { bytes in
+            while written < bytes.count {
+                let n = write(fd, bytes.baseAddress! + written, bytes.count - written)
+                if n < 0 {
+                    if errno == EINTR { continue }
+                    return errno
+                }
+                written += n
+            }
+            return fsync(fd) == 0 ? nil : errno
         }
-        let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: temporary))
-        try handle.write(contentsOf: data)
-        try handle.synchronize()
-        try handle.close()
+        close(fd)
+        if let failure {
+            unlink(temporary)
+            throw ExperimentError.writeFailed(file: path, reason: String(cString: strerror(failure)))
+        }
         guard rename(temporary, path) == 0 else {
-            throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: path])
+            let reason = String(cString: strerror(errno))
+            unlink(temporary)
+            throw ExperimentError.writeFailed(file: path, reason: reason)
         }
-        let fd = open(folder, O_RDONLY)
-        if fd >= 0 { _ = fsync(fd); close(fd) }
+        let directory = open(folder, O_RDONLY)
+        if directory >= 0 { _ = fsync(directory); close(directory) }
     }
 
     static func writeJSON<T: Encodable>(_ value: T, to path: String) throws {
@@ -48,11 +65,13 @@ final class JSONLinesLog {
     let path: String
     private var handle: FileHandle?
 
+    /// - Throws: ``ExperimentError/writeFailed(file:reason:)``.
     init(path: String) throws {
         self.path = path
-        if !FileManager.default.fileExists(atPath: path) { FileManager.default.createFile(atPath: path, contents: nil) }
-        handle = try FileHandle(forWritingTo: URL(fileURLWithPath: path))
-        try handle?.seekToEnd()
+        let fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0o644)
+        guard fd >= 0 else { throw ExperimentError.writeFailed(file: path, reason: String(cString: strerror(errno))) }
+        handle = FileHandle(fileDescriptor: fd, closeOnDealloc: true)
+        _ = try? handle?.seekToEnd()
     }
 
     /// Bytes written so far.

@@ -11,13 +11,13 @@ import Foundation
 /// declared a Student instead; the host then makes it with empty settings and calls `load(from:)`.)
 public enum ModelFolder {
     /// Loads the model in `directory`.
-    /// - Parameter host: the plugins that may provide the folder's component (loaded on
-    ///   first need when nil).
+    /// - Parameter host: the plugins that may provide the folder's component (made only
+    ///   when the folder names one; by default every plugin on the default search path).
     /// - Throws: ``ModelFolderError`` for a folder the host cannot read, or the model's
     ///   own error naming the file.
-    public static func load(_ directory: String, host: PluginHost? = nil) throws -> any Model {
+    public static func load(_ directory: String, host: @autoclosure () -> PluginHost = PluginHost.loaded()) throws -> any Model {
         guard let name = try componentName(in: directory) else { return try BertModel.load(directory: directory) }
-        let plugins = host ?? PluginHost.loaded()
+        let plugins = host()
         let loader: ComponentFactory
         do {
             loader = try plugins.factory(.model, name)
@@ -45,8 +45,12 @@ public enum ModelFolder {
     /// The component named by `directory/config.json`, nil for a plain BERT folder.
     static func componentName(in directory: String) throws -> String? {
         let path = (directory as NSString).appendingPathComponent("config.json")
-        guard let data = FileManager.default.contents(atPath: path) else {
+        guard FileManager.default.fileExists(atPath: path) else {
             throw ModelFolderError.unreadable(file: path, reason: "no such file (is \(directory) a model directory?)")
+        }
+        let data: Data
+        do { data = Data(try RegularFile.contents(of: path, limit: BertConfig.fileSizeLimit)) } catch let error as FileReadError {
+            throw ModelFolderError.unreadable(file: path, reason: error.reason)
         }
         guard let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else {
             throw ModelFolderError.unreadable(file: path, reason: "not a JSON object")

@@ -17,25 +17,37 @@ public final class PluginHost {
     public struct Options {
         /// `--plugin-path` folders, searched first.
         public var pluginPaths: [String]
-        /// The environment (for `BERTSLIM_PLUGIN_PATH` and `HOME`).
+        /// The environment (for `BERTSLIM_PLUGIN_PATH`, `HOME` and `XDG_CACHE_HOME`).
         public var environment: [String: String]
         /// Whether to search the executable's folder and `~/.local/lib/bertslim/plugins`.
         public var includeDefaultLocations: Bool
+        /// When to probe a file in a child process before opening it here (see ``ProbePolicy``).
+        public var probe: ProbePolicy
         /// Probe each file in a child process before loading it, so that a plugin that
-        /// crashes is reported instead of taking the host down.
-        public var verifyInChildProcess: Bool
+        /// crashes is reported instead of taking the host down (``ProbePolicy/always``).
+        public var verifyInChildProcess: Bool {
+            get { probe == .always }
+            set { probe = newValue ? .always : .never }
+        }
         /// The `bertslim` executable that runs probes (default: the one beside this executable).
         public var probeExecutable: String?
+        /// How long one probe may run before it is stopped.
+        public var probeTimeout: TimeInterval
+        /// Where ``ProbePolicy/unknown`` keeps verdicts (default: ``PluginProbeCache/defaultFile(environment:)``).
+        public var probeCacheFile: String?
 
         /// Options from their parts.
         public init(pluginPaths: [String] = [], environment: [String: String] = ProcessInfo.processInfo.environment,
                     includeDefaultLocations: Bool = true, verifyInChildProcess: Bool = false,
-                    probeExecutable: String? = nil) {
+                    probeExecutable: String? = nil, probe: ProbePolicy? = nil,
+                    probeTimeout: TimeInterval = PluginProbe.timeout, probeCacheFile: String? = nil) {
             self.pluginPaths = pluginPaths
             self.environment = environment
             self.includeDefaultLocations = includeDefaultLocations
-            self.verifyInChildProcess = verifyInChildProcess
+            self.probe = probe ?? (verifyInChildProcess ? .always : .never)
             self.probeExecutable = probeExecutable
+            self.probeTimeout = probeTimeout
+            self.probeCacheFile = probeCacheFile ?? PluginProbeCache.defaultFile(environment: environment)
         }
     }
 
@@ -89,21 +101,29 @@ public final class PluginHost {
     @discardableResult
     public func load(file: String) throws -> LoadedPlugin {
         do {
-            if options.verifyInChildProcess {
-                guard let executable = options.probeExecutable ?? PluginProbe.defaultExecutable() else {
-                    throw PluginError.probeFailed(file: file, reason: "no bertslim executable to probe it with "
-                                                  + "(set PluginHost.Options.probeExecutable)")
-                }
-                let report = PluginProbe.probe(file: file, executable: executable)
-                if let error = report.error { throw error }
-            }
-            let plugin = try LoadedPlugin.load(file: file)
+            if let report = try probeVerdict(file), let error = report.error { throw error }
+            let plugin = try ExitGuard.during("loading \(file)") { try LoadedPlugin.load(file: file) }
             try register(plugin)
             return plugin
         } catch let error as PluginError {
             problems.append(error)
             throw error
         }
+    }
+
+    /// The probe's verdict on `file` under the options' policy: nil when it is not probed,
+    /// a kept verdict for a file already seen, or a new probe's (kept unless transient).
+    private func probeVerdict(_ file: String) throws -> ProbeReport? {
+        guard options.probe != .never else { return nil }
+        let cache = options.probeCacheFile.map(PluginProbeCache.init(file:))
+        if options.probe == .unknown, let kept = cache?.verdict(for: file) { return kept }
+        guard let executable = options.probeExecutable ?? PluginProbe.defaultExecutable() else {
+            throw PluginError.probeFailed(file: file, reason: "no bertslim executable to probe it with "
+                                          + "(set PluginHost.Options.probeExecutable)")
+        }
+        let report = PluginProbe.probe(file: file, executable: executable, timeout: options.probeTimeout)
+        if report.transient != true { cache?.record(report, for: file) }
+        return report
     }
 
     private func register(_ plugin: LoadedPlugin) throws {
@@ -142,7 +162,7 @@ public final class PluginHost {
               let plugin = plugins.first(where: { $0.manifest.id == info.pluginID }) else {
             throw PluginError.unknownComponent(kind: kind, name: name, known: components(of: kind).map(\.name))
         }
-        return try plugin.factory(for: info)
+        return try ExitGuard.during("reading \(kind.rawValue) \(name) from \(info.file)") { try plugin.factory(for: info) }
     }
 
     /// Makes a component from its settings block.
@@ -150,7 +170,11 @@ public final class PluginHost {
     /// - Throws: ``SettingsError`` for a bad block (key path first), ``PluginError`` otherwise.
     public func make(_ kind: ComponentKind, _ name: String, config: ComponentConfig = .empty,
                      context: ComponentContext = ComponentContext()) throws -> Any {
-        try factory(kind, name).make(config: config, context: context)
+        let factory = try factory(kind, name)
+        let file = registry["\(kind.rawValue):\(name)"]?.file ?? "its plugin"
+        return try ExitGuard.during("making \(kind.rawValue) \(name) (from \(file))") {
+            try factory.make(config: config, context: context)
+        }
     }
 
     /// Makes a component in its role: `try host.make("mse-logits", as: (any Loss).self)`.

@@ -14,6 +14,9 @@ public struct ProbeReport: Codable, Equatable, Sendable {
     public var message: String?
     /// The signal that killed the child, when the plugin crashed it.
     public var signal: Int32?
+    /// True when the failure says nothing lasting about the plugin (a timeout on a busy
+    /// machine, no way to start the probe): such a verdict is not cached.
+    public var transient: Bool?
 
     /// Whether the plugin passed.
     public var passed: Bool { message == nil && signal == nil }
@@ -26,53 +29,105 @@ public struct ProbeReport: Codable, Equatable, Sendable {
     }
 }
 
-/// Runs plugins in a child process (`bertslim plugins probe FILE`), so that a plugin that
-/// traps or segfaults is reported as "crashed with signal N" while the host lives on.
+/// Runs plugins in a child process (`bertslim plugins probe FILE --report PATH`), so that a
+/// plugin that traps, segfaults, calls `exit` or hangs is reported while the host lives on.
+///
+/// The child's word is trusted only as far as it can be checked: the parent hands it a
+/// random nonce on standard input, which the child reads before it opens the plugin, and the
+/// child writes its report, nonce included, to a file the parent named, then exits with 0.
+/// Anything else (the plugin printing a report of its own and exiting, a missing or stale
+/// report, any other exit) is a failed probe. A child that overruns the timeout is sent
+/// SIGTERM, then SIGKILL, and reaped.
 public enum PluginProbe {
     /// How long a probe may take before it is killed.
     public static let timeout: TimeInterval = 60
+    /// How long a child has after SIGTERM before SIGKILL.
+    static let terminationGrace: TimeInterval = 3
 
-    /// Probes `file` in a child running `executable plugins probe FILE`.
-    /// - Returns: the child's report, or a report of the signal that killed it.
-    public static func probe(file: String, executable: String) -> ProbeReport {
+    /// What the child writes to the report file.
+    struct Envelope: Codable {
+        var nonce: String
+        var report: ProbeReport
+    }
+
+    /// Probes `file` in a child running `executable plugins probe FILE --report PATH`.
+    /// - Returns: the child's report, or a report of why the probe failed (the signal that
+    ///   killed the child, a timeout, no trustworthy report).
+    public static func probe(file: String, executable: String, timeout: TimeInterval = PluginProbe.timeout) -> ProbeReport {
         var report = ProbeReport(file: file, manifest: nil, settings: [:], message: nil, signal: nil)
-        let output = FileManager.default.temporaryDirectory
-            .appendingPathComponent("bertslim-probe-\(UUID().uuidString).json")
-        defer { try? FileManager.default.removeItem(at: output) }
-        guard FileManager.default.createFile(atPath: output.path, contents: nil),
-              let sink = try? FileHandle(forWritingTo: output) else {
-            report.message = "\(file): probe failed: cannot create \(output.path) for its report"
+        func failed(_ reason: String, transient: Bool = false) -> ProbeReport {
+            report.message = PluginError.probeFailed(file: file, reason: reason).description
+            report.transient = transient ? true : nil
             return report
         }
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("bertslim-probe-\(UUID().uuidString)")
+        guard mkdir(folder.path, 0o700) == 0 else { return failed("cannot create \(folder.path): \(String(cString: strerror(errno)))", transient: true) }
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let reportPath = folder.appendingPathComponent("report.json").path
+        let errorsPath = folder.appendingPathComponent("stderr").path
+        guard FileManager.default.createFile(atPath: errorsPath, contents: nil),
+              let errors = FileHandle(forWritingAtPath: errorsPath) else {
+            return failed("cannot create \(errorsPath)", transient: true)
+        }
+        let nonce = UUID().uuidString
+        let input = Pipe()
+        // Written before the child exists, so a child that dies at once cannot SIGPIPE us.
+        input.fileHandleForWriting.write(Data((nonce + "\n").utf8))
         let process = Process()
         process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = ["plugins", "probe", file]
-        process.standardOutput = sink
-        process.standardError = FileHandle.nullDevice
+        process.arguments = ["plugins", "probe", file, "--report", reportPath]
+        process.standardInput = input
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = errors
         let finished = DispatchSemaphore(value: 0)
         process.terminationHandler = { _ in finished.signal() }
         do {
             try process.run()
         } catch {
-            report.message = "\(file): probe failed: cannot run \(executable): \(error.localizedDescription)"
-            return report
+            return failed("cannot run \(executable): \(error.localizedDescription)", transient: true)
         }
+        try? input.fileHandleForWriting.close()
         if finished.wait(timeout: .now() + timeout) == .timedOut {
             process.terminate()
-            finished.wait()
-            report.message = "\(file): probe did not finish within \(Int(timeout)) s"
-            return report
+            if finished.wait(timeout: .now() + terminationGrace) == .timedOut {
+                kill(process.processIdentifier, SIGKILL)
+                finished.wait()
+            }
+            return failed("did not finish within \(Int(timeout)) s; stopped it", transient: true)
         }
-        try? sink.close()
+        try? errors.close()
         if process.terminationReason == .uncaughtSignal {
             report.signal = process.terminationStatus
             return report
         }
-        guard let data = try? Data(contentsOf: output), let child = try? JSONDecoder().decode(ProbeReport.self, from: data) else {
-            report.message = "\(file): probe exited with status \(process.terminationStatus) without a report"
-            return report
+        let said = lastLine(of: errorsPath).map { ": \($0)" } ?? ""
+        guard process.terminationStatus == 0 else {
+            return failed("the probe exited with status \(process.terminationStatus)\(said)")
         }
-        return child
+        guard let bytes = try? RegularFile.contents(of: reportPath, limit: 16 << 20),
+              let envelope = try? JSONDecoder().decode(Envelope.self, from: Data(bytes)),
+              envelope.nonce == nonce, envelope.report.file == file else {
+            return failed("the probe ended (status 0) without its report; plugin code may have ended the process")
+        }
+        return envelope.report
+    }
+
+    /// The child's side of the handshake: `report` with the parent's `nonce`, written to
+    /// `path` (a temporary name, then renamed, so the parent never reads half a report).
+    public static func writeReport(_ report: ProbeReport, nonce: String, to path: String) throws {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        let data = try encoder.encode(Envelope(nonce: nonce, report: report))
+        let temporary = path + ".partial"
+        try data.write(to: URL(fileURLWithPath: temporary))
+        guard rename(temporary, path) == 0 else { throw PluginError.probeFailed(file: report.file, reason: "cannot write \(path)") }
+    }
+
+    /// The last non-empty line of a file, cut to 300 characters (what a failed child said).
+    static func lastLine(of path: String) -> String? {
+        guard let bytes = try? RegularFile.contents(of: path, limit: 1 << 20) else { return nil }
+        let line = String(decoding: bytes, as: UTF8.self).split(whereSeparator: \.isNewline).last.map(String.init)
+        return line.map { $0.count > 300 ? String($0.prefix(300)) + "…" : $0 }
     }
 
     /// What the child does: loads `file` alone (no search path) and reads every component's

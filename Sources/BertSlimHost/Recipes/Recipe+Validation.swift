@@ -13,10 +13,14 @@ extension Recipe {
 
     func validatePoint(host: PluginHost) throws {
         let labels = try checkData()
+        let tokenizerPath = teacher?.tokenizer == nil ? "teacher.model" : "teacher.tokenizer"
+        // The fewest positions of the BERT models the stages work on (benchmarks must fit).
+        var positions: (count: Int, folder: String)?
         if let teacher {
             try checkFile(teacher.model, path: "teacher.model", inside: "config.json")
-            try checkFile(teacher.tokenizer ?? teacher.model, path: teacher.tokenizer == nil ? "teacher.model" : "teacher.tokenizer",
-                          inside: "vocab.txt")
+            try checkFile(teacher.tokenizer ?? teacher.model, path: tokenizerPath, inside: "vocab.txt")
+            positions = try checkModelFolder(teacher.model, path: "teacher.model", tokenizer: teacher.tokenizer ?? teacher.model,
+                                             tokenizerPath: tokenizerPath, labels: labels).map { ($0, teacher.model) }
         }
         var hasModel = teacher != nil
         let context = ComponentContext(labelCount: labels.count, seed: seed, baseDirectory: baseDirectory)
@@ -26,8 +30,15 @@ extension Recipe {
                 throw RecipeError.needsModel(path: "stages[\(index)]", stage: stage.type, at: document.location(of: path, key: true))
             }
             switch stage {
-            case .finetune, .export, .benchmark:
+            case .finetune, .export:
                 break
+            case .benchmark(let benchmark):
+                if let positions, benchmark.sequenceLength > positions.count {
+                    throw RecipeError.invalidValue(
+                        path: path + ".sequence_length",
+                        reason: "\(benchmark.sequenceLength) is more than the \(positions.count) positions (max_position_embeddings) of \(positions.folder)",
+                        at: document.location(of: path + ".sequence_length") ?? document.location(of: path))
+                }
             case .evaluate(let evaluate):
                 if data.file(evaluate.split) == nil {
                     throw RecipeError.invalidValue(path: path + ".split", reason: "the data has no \(evaluate.split.rawValue) file (set data.\(evaluate.split.rawValue))",
@@ -36,6 +47,12 @@ extension Recipe {
             case .distill(let distill):
                 if let model = distill.student.model {
                     try checkFile(model, path: path + ".student.model", inside: "config.json")
+                    if let teacher, let count = try checkModelFolder(model, path: path + ".student.model",
+                                                                     tokenizer: teacher.tokenizer ?? teacher.model,
+                                                                     tokenizerPath: tokenizerPath, labels: labels),
+                       count < positions?.count ?? Int.max {
+                        positions = (count, model)
+                    }
                     try rejectKeys(["component", "settings", "weight"], at: path + ".student", known: ["model"])
                 } else {
                     try rejectKeys(["weight"], at: path + ".student", known: ["component", "settings", "model"])
@@ -68,24 +85,39 @@ extension Recipe {
         }
     }
 
-    /// Reads the training file (and checks the others exist) so that a bad column or an
-    /// unreadable file is found now; returns the label vocabulary.
+    /// Reads every data file so that a bad column, an unreadable file or a dev or test label
+    /// the training file lacks is found now, not after training; returns the label vocabulary.
     @discardableResult
     func checkData() throws -> LabelVocabulary {
         try checkFile(data.train, path: "data.train")
         for split in [DataSplit.dev, .test] {
             if let file = data.file(split) { try checkFile(file, path: "data.\(split.rawValue)") }
         }
+        if data.pairColumn != nil && data.maxLength < 3 {
+            throw RecipeError.invalidValue(path: "data.max_length", reason: "\(data.maxLength) leaves no room for a text pair (at least 3)",
+                                           at: document.location(of: "data.max_length"))
+        }
+        let labels: LabelVocabulary
         do {
             let train = try TextDataset(path: resolve(data.train), columns: columns)
-            guard let labels = train.labels, labels.count >= 2 else {
+            guard let found = train.labels, found.count >= 2 else {
                 throw RecipeError.invalidValue(path: "data.train", reason: "\(data.train) needs a label column with at least two labels",
                                                at: document.location(of: "data.train"))
             }
-            return labels
+            labels = found
         } catch let error as DataError {
             throw RecipeError.invalidValue(path: "data.train", reason: error.description, at: document.location(of: "data.train"))
         }
+        for split in [DataSplit.dev, .test] {
+            guard let file = data.file(split) else { continue }
+            do {
+                _ = try TextDataset(path: resolve(file), columns: columns, labels: labels)
+            } catch let error as DataError {
+                throw RecipeError.invalidValue(path: "data.\(split.rawValue)", reason: error.description,
+                                               at: document.location(of: "data.\(split.rawValue)"))
+            }
+        }
+        return labels
     }
 
     /// How the data files are read.

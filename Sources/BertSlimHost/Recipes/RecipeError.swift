@@ -1,4 +1,5 @@
 import BertSlimSDK
+import Yams
 
 /// A place in a recipe file, 1-based as editors count.
 public struct RecipeLocation: Equatable, Sendable, CustomStringConvertible {
@@ -82,9 +83,31 @@ public enum RecipeError: Error, CustomStringConvertible, Equatable {
         case let .unknownKey(path, known):
             return .unknownKey(path: path, known: known, at: document.location(of: path, key: true))
         case let .invalidValue(path, reason):
-            return .invalidValue(path: path, reason: reason, at: document.location(of: path))
+            var said = reason
+            // "expected Int" alone hid that `epochs: "1"` was a string; say what was written.
+            if reason.hasPrefix("expected "), !reason.contains(", found"), let node = document.node(at: path),
+               let found = describeFound(node) {
+                said += ", found " + found
+            }
+            return .invalidValue(path: path, reason: said, at: document.location(of: path))
         @unknown default:
             return .invalidValue(path: error.path, reason: error.description, at: document.location(of: error.path))
         }
+    }
+}
+
+/// A recipe value as an error shows it: a quoted or non-numeric scalar as `the string "…"`,
+/// a number as written, a block or a list by its kind.
+func describeFound(_ node: Node) -> String? {
+    switch node {
+    case .scalar(let scalar):
+        let text = scalar.string
+        let quoted = scalar.style == .singleQuoted || scalar.style == .doubleQuoted
+        let shown = text.count > 40 ? String(text.prefix(40)) + "…" : text
+        if !quoted, Double(text) != nil || ["true", "false", "null", "~"].contains(text.lowercased()) { return shown }
+        return "the string \"\(shown)\""
+    case .mapping: return "a block"
+    case .sequence: return "a list"
+    case .alias: return nil
     }
 }

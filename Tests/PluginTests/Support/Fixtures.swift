@@ -13,6 +13,13 @@ final class BadPlugins: @unchecked Sendable {
     let ownSDKHidden: URL
     let twinA: URL
     let twinB: URL
+    /// Library constructors that call exit(0), fake a probe report, hang ignoring SIGTERM,
+    /// abort, or count how often they are opened (constructor_effects.c).
+    let exitInConstructor: URL
+    let fakeReport: URL
+    let hang: URL
+    let abortInConstructor: URL
+    let countOpens: URL
 
     /// Built on first use; the error, if building failed, is rethrown by every test using it.
     static let shared = Result { try BadPlugins() }
@@ -26,9 +33,9 @@ final class BadPlugins: @unchecked Sendable {
             try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
             return url
         }
-        func clang(_ source: String, _ output: URL, _ flags: [String] = []) throws {
+        func clang(_ source: String, _ output: URL, _ flags: [String] = [], also: [String] = []) throws {
             try runCommand("clang", ["-shared", "-fPIC", "-O0", "-I", header] + flags
-                           + [sources.appendingPathComponent(source).path, "-o", output.path])
+                           + ([source] + also).map { sources.appendingPathComponent($0).path } + ["-o", output.path])
         }
 
         notELF = try folder("not-elf").appendingPathComponent("libnot_elf.so")
@@ -48,6 +55,16 @@ final class BadPlugins: @unchecked Sendable {
         try clang("fake_descriptor.c", tinyDescriptor, ["-DFIXTURE_TINY"])
         crash = try folder("crash").appendingPathComponent("libcrash.so")
         try clang("fake_descriptor.c", crash, ["-DFIXTURE_CRASH"])
+        func effect(_ name: String, _ flag: String) throws -> URL {
+            let file = try folder(name).appendingPathComponent("lib\(name.replacingOccurrences(of: "-", with: "_")).so")
+            try clang("fake_descriptor.c", file, ["-DFIXTURE_\(flag)"], also: ["constructor_effects.c"])
+            return file
+        }
+        exitInConstructor = try effect("exit-in-constructor", "EXIT")
+        fakeReport = try effect("fake-report", "FAKE_REPORT")
+        hang = try effect("hang", "HANG")
+        abortInConstructor = try effect("abort-in-constructor", "ABORT")
+        countOpens = try effect("count-opens", "COUNT")
 
         let build = TestEnvironment.buildDirectory
         func swiftPlugin(_ module: String, _ output: URL, _ flags: [String]) throws {

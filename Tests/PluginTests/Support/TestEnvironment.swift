@@ -17,6 +17,14 @@ enum TestEnvironment {
     /// Sources of the bad-plugin fixtures.
     static var fixtureSources: URL { packageRoot.appendingPathComponent("Tests/PluginTests/Fixtures") }
 
+    /// The environment commands run with: this process's, with plugin probe verdicts kept in
+    /// this run's scratch folder rather than the user's ~/.cache.
+    static var commandEnvironment: [String: String] {
+        var environment = ProcessInfo.processInfo.environment
+        environment["XDG_CACHE_HOME"] = scratch.appendingPathComponent("cache").path
+        return environment
+    }
+
     /// This run's scratch folder, removed when the test process exits.
     static let scratch: URL = {
         atexit { try? FileManager.default.removeItem(at: TestEnvironment.scratchPath(of: getpid())) }
@@ -65,7 +73,7 @@ func runCommand(_ executable: String, _ arguments: [String], environment: [Strin
     let process = Process()
     process.executableURL = URL(fileURLWithPath: executable.hasPrefix("/") ? executable : "/usr/bin/env")
     process.arguments = executable.hasPrefix("/") ? arguments : [executable] + arguments
-    process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+    process.environment = TestEnvironment.commandEnvironment.merging(environment) { $1 }
     if let directory { process.currentDirectoryURL = directory }
     process.standardOutput = try FileHandle(forWritingTo: out)
     process.standardError = try FileHandle(forWritingTo: err)

@@ -62,32 +62,17 @@ public struct BertConfig: Equatable, Sendable {
     }
 }
 
-/// A config, checkpoint or model directory that cannot be used.
-public enum BertError: Error, CustomStringConvertible {
-    case unreadable(file: String, reason: String)
-    case missingKey(file: String, key: String)
-    case invalidValue(file: String, key: String, reason: String)
-    case missingTensor(file: String, name: String)
-    case shapeMismatch(file: String, name: String, expected: [Int], found: [Int])
-
-    public var description: String {
-        switch self {
-        case let .unreadable(file, reason): return "\(file): \(reason)"
-        case let .missingKey(file, key): return "\(file): required key '\(key)' is missing"
-        case let .invalidValue(file, key, reason): return "\(file): \(key): \(reason)"
-        case let .missingTensor(file, name): return "\(file): tensor '\(name)' is missing"
-        case let .shapeMismatch(file, name, expected, found):
-            return "\(file): tensor '\(name)' has shape \(found), the config needs \(expected)"
-        }
-    }
-}
-
 extension BertConfig {
+    /// The largest `config.json` read (bytes): far above any real one, and a guard against
+    /// a path that names something endless.
+    public static let fileSizeLimit = 64 << 20
+
     /// Reads a Hugging Face `config.json`.
     /// - Throws: `BertError` naming the file and the missing or invalid key.
     public init(path file: String) throws {
-        guard let data = FileManager.default.contents(atPath: file) else {
-            throw BertError.unreadable(file: file, reason: "cannot read the file")
+        let data: Data
+        do { data = Data(try RegularFile.contents(of: file, limit: Self.fileSizeLimit)) } catch let error as FileReadError {
+            throw BertError.unreadable(file: file, reason: error.reason)
         }
         guard let parsed = try? JSONSerialization.jsonObject(with: data), let object = parsed as? [String: Any] else {
             throw BertError.unreadable(file: file, reason: "not a JSON object")
@@ -97,18 +82,26 @@ extension BertConfig {
                 guard let value else { throw BertError.missingKey(file: file, key: key) }
                 return value
             }
-            guard let number = raw as? NSNumber, number.doubleValue == number.doubleValue.rounded(),
-                  number.intValue >= 0 else {
-                throw BertError.invalidValue(file: file, key: key, reason: "expected a non-negative integer, got \(raw)")
+            // JSON true/false arrive as NSNumber too; they are not sizes.
+            guard let value = raw as? Int, value >= 0, !isJSONBoolean(raw) else {
+                throw BertError.invalidValue(file: file, key: key, reason: "expected a non-negative integer, got \(describeJSON(raw))")
             }
-            return number.intValue
+            return value
         }
         func float(_ key: String, default value: Float) throws -> Float {
             guard let raw = object[key] else { return value }
-            guard let number = raw as? NSNumber else {
-                throw BertError.invalidValue(file: file, key: key, reason: "expected a number, got \(raw)")
+            guard let number = raw as? NSNumber, !isJSONBoolean(raw) else {
+                throw BertError.invalidValue(file: file, key: key, reason: "expected a number, got \(describeJSON(raw))")
             }
             return number.floatValue
+        }
+        func intermediateSizes() throws -> [Int]? {
+            guard let raw = object["bertslim_intermediate_sizes"] else { return nil }
+            guard let list = raw as? [Any], let sizes = list.map({ $0 as? Int }) as? [Int], !list.contains(where: isJSONBoolean) else {
+                throw BertError.invalidValue(file: file, key: "bertslim_intermediate_sizes",
+                                             reason: "expected a list of integers, got \(describeJSON(raw))")
+            }
+            return sizes
         }
         if let act = object["hidden_act"] as? String, act != "gelu" {
             throw BertError.invalidValue(file: file, key: "hidden_act", reason: "only 'gelu' (erf) is supported, got '\(act)'")
@@ -122,10 +115,10 @@ extension BertConfig {
                 throw BertError.invalidValue(file: file, key: "pruned_heads", reason: "expected an object layer → [heads]")
             }
             for (layer, heads) in dict {
-                guard let index = Int(layer), let list = heads as? [NSNumber] else {
+                guard let index = Int(layer), let list = heads as? [Any], let numbers = list.map({ $0 as? Int }) as? [Int] else {
                     throw BertError.invalidValue(file: file, key: "pruned_heads.\(layer)", reason: "expected a list of head indices")
                 }
-                pruned[index] = list.map(\.intValue).sorted()
+                pruned[index] = numbers.sorted()
             }
         }
         var labels: [String] = []
@@ -153,26 +146,9 @@ extension BertConfig {
             hiddenDropoutProb: try float("hidden_dropout_prob", default: 0.1),
             attentionProbsDropoutProb: try float("attention_probs_dropout_prob", default: 0.1),
             padTokenID: try int("pad_token_id", default: 0), prunedHeads: pruned,
-            intermediateSizes: (object["bertslim_intermediate_sizes"] as? [NSNumber])?.map(\.intValue),
+            intermediateSizes: try intermediateSizes(),
             labels: labels)
         try validate(file: file)
-    }
-
-    /// Checks the numbers agree with each other.
-    public func validate(file: String) throws {
-        guard numAttentionHeads > 0, hiddenSize % numAttentionHeads == 0 else {
-            throw BertError.invalidValue(file: file, key: "num_attention_heads",
-                                         reason: "hidden_size \(hiddenSize) is not divisible by \(numAttentionHeads) heads")
-        }
-        for (layer, heads) in prunedHeads {
-            guard (0..<numHiddenLayers).contains(layer), heads.allSatisfy({ (0..<numAttentionHeads).contains($0) }) else {
-                throw BertError.invalidValue(file: file, key: "pruned_heads.\(layer)", reason: "layer or head index out of range")
-            }
-        }
-        if let sizes = intermediateSizes, sizes.count != numHiddenLayers {
-            throw BertError.invalidValue(file: file, key: "bertslim_intermediate_sizes",
-                                         reason: "\(sizes.count) widths for \(numHiddenLayers) layers")
-        }
     }
 
     /// The Hugging Face `config.json` for this architecture.
@@ -203,5 +179,24 @@ extension BertConfig {
     public func write(to path: String) throws {
         let data = try JSONSerialization.data(withJSONObject: jsonObject(), options: [.prettyPrinted, .sortedKeys])
         try data.write(to: URL(fileURLWithPath: path), options: .atomic)
+    }
+}
+
+/// Whether a value from `JSONSerialization` was written `true` or `false` (Foundation hands
+/// booleans over as numbers that also cast to `Int`).
+func isJSONBoolean(_ value: Any) -> Bool {
+    String(describing: type(of: value)).contains("Boolean")
+}
+
+/// A JSON value as an error message shows it: strings quoted and called strings, so that
+/// `"384"` does not read as the number 384.
+func describeJSON(_ value: Any) -> String {
+    switch value {
+    case let text as String: return "the string \"\(text)\""
+    case _ where isJSONBoolean(value): return "\(value as? Bool == true)"
+    case is [Any]: return "a list"
+    case is [String: Any]: return "an object"
+    case is NSNull: return "null"
+    default: return "\(value)"
     }
 }

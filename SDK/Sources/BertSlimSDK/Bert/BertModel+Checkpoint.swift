@@ -2,14 +2,20 @@ internal import Foundation
 
 extension BertModel {
     /// Loads a Hugging Face model directory (`config.json` + `model.safetensors`).
+    ///
+    /// The config is checked against the checkpoint's header before any weight is
+    /// allocated, so sizes the checkpoint does not have are an error, not an allocation.
     /// - Throws: `BertError` or `SafetensorsError` naming the file, key or tensor.
     public static func load(directory: String) throws -> BertModel {
         let configPath = (directory as NSString).appendingPathComponent("config.json")
         guard FileManager.default.fileExists(atPath: configPath) else {
             throw BertError.unreadable(file: configPath, reason: "no such file (is \(directory) a model directory?)")
         }
-        let model = BertModel(config: try BertConfig(path: configPath), seed: nil)
-        try model.loadWeights(from: SafetensorsFile(path: (directory as NSString).appendingPathComponent("model.safetensors")))
+        let config = try BertConfig(path: configPath)
+        let checkpoint = try SafetensorsFile(path: (directory as NSString).appendingPathComponent("model.safetensors"))
+        try config.validate(against: checkpoint, file: configPath)
+        let model = BertModel(config: config, seed: nil)
+        try model.loadWeights(from: checkpoint)
         return model
     }
 

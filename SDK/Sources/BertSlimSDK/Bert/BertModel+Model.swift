@@ -6,7 +6,7 @@ extension BertModel: Model {
     public var labels: [String] { classifierWeight == nil ? [] : config.labels }
 
     public func forward(_ batch: Batch, request: OutputRequest, training: Bool) throws -> ModelOutput {
-        forward(batch, request: request, headGates: nil, training: training)
+        try run(batch, request: request, headGates: nil, training: training)
     }
 
     /// Writes a Hugging Face directory (config.json + model.safetensors).

@@ -47,8 +47,7 @@ extension BertModel: HeadPrunable {
         guard batch.length <= config.maxPositionEmbeddings else {
             throw HeadPruningError.sequenceTooLong(tokens: batch.length, positions: config.maxPositionEmbeddings)
         }
-        let gates: [Tensor]? = headGates  // the optional overload: the non-throwing forward pass
-        return forward(batch, request: request, headGates: gates, training: training)
+        return try run(batch, request: request, headGates: headGates, training: training)
     }
 
     /// Removes the heads `heads[layer]` (original head numbers) from each listed layer.

@@ -70,19 +70,53 @@ public final class BertModel {
         classifierBias = Parameter(.zeros([labels.count]))
     }
 
-    /// Runs the model.
+    /// Runs the model (SDK 1.0's form, which stops the process when the batch does not fit).
     /// - Parameters:
-    ///   - batch: token ids, mask and segment ids `(B, T)`.
+    ///   - batch: token ids, mask and segment ids `(B, T)`; at most `max_position_embeddings`
+    ///     long, ids below `vocab_size`.
     ///   - request: which internals to return.
     ///   - headGates: per layer, `(heads)` values multiplying the attention probabilities.
     ///   - training: applies dropout (from `dropoutGenerator`).
     /// - Returns: logits `(B, labels)` when there is a head, the pooled `(B, H)` output,
     ///   and what `request` asked for.
+    @available(*, deprecated, message: "use forward(_:request:training:) or forward(_:request:headGates:training:), which throw when the batch does not fit")
     public func forward(_ batch: Batch, request: OutputRequest = [], headGates: [Tensor]? = nil,
                         training: Bool = false) -> ModelOutput {
+        do {
+            return try run(batch, request: request, headGates: headGates, training: training)
+        } catch {
+            preconditionFailure("\(error)")
+        }
+    }
+
+    /// Checks that `batch` fits the model: no longer than its position table, every id in
+    /// its vocabulary (a vocab.txt longer than `vocab_size` gives ids past the table).
+    /// - Throws: ``BertError/sequenceTooLong(tokens:positions:)``,
+    ///   ``BertError/tokenOutOfRange(id:vocabulary:)`` or ``BertError/segmentOutOfRange(id:types:)``.
+    public func checkFits(_ batch: Batch) throws {
+        guard batch.length <= config.maxPositionEmbeddings else {
+            throw BertError.sequenceTooLong(tokens: batch.length, positions: config.maxPositionEmbeddings)
+        }
+        let vocabulary = config.vocabSize
+        if let bad = batch.inputIDs.scalars.first(where: { $0 < 0 || Int($0) >= vocabulary }) {
+            throw BertError.tokenOutOfRange(id: Int(bad), vocabulary: vocabulary)
+        }
+        if let bad = batch.tokenTypeIDs.scalars.first(where: { $0 < 0 || Int($0) >= config.typeVocabSize }) {
+            throw BertError.segmentOutOfRange(id: Int(bad), types: config.typeVocabSize)
+        }
+    }
+
+    /// The forward pass behind both throwing entry points (``forward(_:request:training:)``
+    /// and the head-gated one).
+    func run(_ batch: Batch, request: OutputRequest, headGates: [Tensor]?, training: Bool) throws -> ModelOutput {
+        try checkFits(batch)
+        if let headGates, headGates.count != layers.count {
+            throw HeadPruningError.gateCount(layers: layers.count, found: headGates.count)
+        }
+        for (l, gate) in (headGates ?? []).enumerated() where gate.shape != [layers[l].heads] {
+            throw HeadPruningError.gateShape(layer: l, expected: [layers[l].heads], found: gate.shape)
+        }
         let (b, t) = (batch.size, batch.length)
-        precondition(t <= config.maxPositionEmbeddings, "sequence of \(t) tokens exceeds \(config.maxPositionEmbeddings) positions")
-        precondition(headGates == nil || headGates!.count == layers.count, "\(headGates!.count) head gates for \(layers.count) layers")
         let positions = IntTensor(shape: [b, t], scalars: (0..<b).flatMap { _ in (0..<t).map(Int32.init) })
         var x = embedding(batch.inputIDs, table: embeddingTable(wordEmbeddings))
             + embedding(positions, table: embeddingTable(positionEmbeddings))

@@ -13,8 +13,15 @@ public enum DataError: Error, CustomStringConvertible, Equatable {
     case invalidUTF8(file: String, line: Int)
     /// A row has a different number of fields than the header.
     case wrongColumnCount(file: String, line: Int, expected: Int, found: Int)
-    /// A mapped column is not in the file (`available` lists what is).
+    /// A mapped column is not in the file (`available` lists what is). No longer raised:
+    /// listing the header printed the first line of whatever file was named (see
+    /// ``columnNotFound(file:line:column:among:)``); kept for code that matches on it.
     case missingColumn(file: String, line: Int, column: String, available: [String])
+    /// A mapped column is not in the file. `among` says what was searched without quoting
+    /// it (`the header's 2 columns`): the file may not be a data file at all.
+    case columnNotFound(file: String, line: Int, column: String, among: String)
+    /// A mapped column's name appears more than once in the header (`positions` from 0).
+    case duplicateColumn(file: String, line: Int, column: String, positions: [Int])
     /// A text, text-pair or label field is empty.
     case emptyField(file: String, line: Int, column: String)
     /// A label that the given label vocabulary does not contain.
@@ -47,10 +54,19 @@ public enum DataError: Error, CustomStringConvertible, Equatable {
             return "\(file):\(line): expected \(expected) fields (as in the header), found \(found)"
         case let .missingColumn(file, line, column, available):
             return "\(file):\(line): no column \(column) (columns: \(available.joined(separator: ", ")))"
+        case let .columnNotFound(file, line, column, among):
+            return "\(file):\(line): no column \(column) in \(among)"
+        case let .duplicateColumn(file, line, column, positions):
+            let times = positions.count == 2 ? "twice" : "\(positions.count) times"
+            let places = positions.map { "#\($0)" }
+            return "\(file):\(line): column \(column) appears \(times) in the header "
+                + "(\(places.dropLast().joined(separator: ", ")) and \(places.last ?? ""))"
         case let .emptyField(file, line, column):
             return "\(file):\(line): empty \(column)"
         case let .unknownLabel(file, line, label, known):
-            return "\(file):\(line): unknown label '\(label)' (known: \(known.joined(separator: ", ")))"
+            let list = known.count > 12 ? known.prefix(12).joined(separator: ", ") + ", … (\(known.count) in all)"
+                : known.joined(separator: ", ")
+            return "\(file):\(line): unknown label '\(shortened(label))' (known: \(list))"
         case let .unterminatedQuote(file, line):
             return "\(file):\(line): quoted field is never closed"
         case let .malformedQuote(file, line):
@@ -63,4 +79,11 @@ public enum DataError: Error, CustomStringConvertible, Equatable {
             return "label '\(label)' is listed twice"
         }
     }
+}
+
+/// A value from a data file as a message shows it: at most 40 characters, control
+/// characters escaped, so one odd field cannot flood or garble the terminal.
+func shortened(_ value: String) -> String {
+    let cut = value.count > 40 ? value.prefix(40) + "…" : Substring(value)
+    return cut.unicodeScalars.map { $0.properties.generalCategory == .control ? $0.escaped(asASCII: true) : String($0) }.joined()
 }

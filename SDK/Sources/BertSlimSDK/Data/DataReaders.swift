@@ -10,11 +10,18 @@ func readDelimited(_ bytes: UnsafeBufferPointer<UInt8>, separator: UInt8, quotin
     func position(of column: Column) throws -> Int {
         switch column {
         case let .name(name):
-            if let index = header.fields.firstIndex(of: name) { return index }
+            let matches = header.fields.indices.filter { header.fields[$0] == name }
+            if matches.count > 1 {
+                throw DataError.duplicateColumn(file: file, line: header.line, column: column.description, positions: matches)
+            }
+            if let index = matches.first { return index }
         case let .index(index):
             if header.fields.indices.contains(index) { return index }
         }
-        throw DataError.missingColumn(file: file, line: header.line, column: column.description, available: header.fields)
+        // The header's own text is not shown: the file may be anything (a symlink to a secret).
+        let count = header.fields.count
+        throw DataError.columnNotFound(file: file, line: header.line, column: column.description,
+                                       among: "the header's \(count) column\(count == 1 ? "" : "s")")
     }
     let text = try position(of: columns.text)
     let pair = try columns.textPair.map(position)
@@ -52,17 +59,18 @@ func readJSONLines(_ bytes: UnsafeBufferPointer<UInt8>, columns: ColumnMapping, 
 
         func field(_ column: Column, _ role: String, allowScalars: Bool) throws -> String {
             var found: JSONValue?
-            var available: [String] = []
+            var among = ""
             switch (value, column) {
             case let (.object(object)?, .name(key)):
                 found = object[key]
-                available = object.keys.sorted()
+                among = "the object's \(object.count) key\(object.count == 1 ? "" : "s")"
             case let (.array(array)?, .index(index)):
                 found = array.indices.contains(index) ? array[index] : nil
-                available = array.indices.map { "#\($0)" }
+                among = "the array's \(array.count) item\(array.count == 1 ? "" : "s")"
+            case (.object?, .index):
+                among = "an object (a column number needs an array per line)"
             default:
-                // A key asked of an array, or an index of an object.
-                break
+                among = "an array (a column name needs an object per line)"
             }
             switch found {
             case let .string(string)?:
@@ -74,7 +82,7 @@ func readJSONLines(_ bytes: UnsafeBufferPointer<UInt8>, columns: ColumnMapping, 
             case let .bool(flag)? where allowScalars:
                 return String(flag)
             case nil:
-                throw DataError.missingColumn(file: file, line: line, column: column.description, available: available)
+                throw DataError.columnNotFound(file: file, line: line, column: column.description, among: among)
             case let other?:
                 throw DataError.wrongType(file: file, line: line, column: "\(role) (column \(column))",
                                           expected: allowScalars ? "a string, number or boolean" : "a string",

@@ -39,18 +39,21 @@ public struct TextDataset: Sendable {
     ///   - columns: which columns hold the text, the optional text pair and the optional label.
     ///   - labels: the label vocabulary to use (so a dev set gets the train set's ids); by
     ///     default the sorted distinct labels of this file.
-    /// - Throws: `DataError` naming the file and line: unreadable, empty, no examples,
-    ///   invalid UTF-8, wrong column count, missing column, empty field, unknown label,
+    /// - Throws: `DataError` naming the file and line: unreadable (or not a regular file),
+    ///   empty, no examples, invalid UTF-8, wrong column count, missing or repeated column,
+    ///   empty field, unknown label,
     ///   bad quoting (CSV), invalid JSON or a value of the wrong type (JSON Lines).
     public init(path: String, format: DataFormat? = nil, columns: ColumnMapping = ColumnMapping(),
                 labels: LabelVocabulary? = nil) throws {
         guard let format = format ?? DataFormat(path: path) else { throw DataError.unknownFormat(file: path) }
-        let data: Data
-        do { data = try Data(contentsOf: URL(fileURLWithPath: path)) } catch {
-            throw DataError.unreadable(file: path, reason: error.localizedDescription)
+        let data: [UInt8]
+        do { data = try RegularFile.contents(of: path) } catch let error as FileReadError {
+            throw DataError.unreadable(file: path, reason: error.reason)
         }
-        let rows = try data.withUnsafeBytes { raw -> [RawExample] in
-            let bytes = raw.bindMemory(to: UInt8.self)
+        let rows = try data.withUnsafeBufferPointer { whole -> [RawExample] in
+            var bytes = whole
+            // A UTF-8 byte order mark (as some editors write) is not part of the first column's name.
+            if bytes.starts(with: [0xEF, 0xBB, 0xBF]) { bytes = UnsafeBufferPointer(rebasing: bytes.dropFirst(3)) }
             try validateUTF8(bytes, file: path)
             switch format {
             case .tsv: return try readDelimited(bytes, separator: UInt8(ascii: "\t"), quoting: false, columns: columns, file: path)

@@ -24,8 +24,8 @@ public struct TokenizerConfiguration: Sendable, Equatable {
     public init(path: String) throws {
         let file = path
         let data: Data
-        do { data = try Data(contentsOf: URL(fileURLWithPath: path)) } catch {
-            throw TokenizerError.unreadable(file: file, reason: error.localizedDescription)
+        do { data = Data(try RegularFile.contents(of: path, limit: 1 << 26)) } catch let error as FileReadError {
+            throw TokenizerError.unreadable(file: file, reason: error.reason)
         }
         guard case let .object(json)? = try? JSONDecoder().decode(JSONValue.self, from: data) else {
             throw TokenizerError.invalidConfiguration(file: file, key: "(file)", reason: "not a JSON object")

@@ -15,16 +15,19 @@ public struct Vocabulary: Sendable {
     /// The marker WordPiece puts in front of a piece that continues a word.
     public static let continuationPrefix = "##"
 
-    /// Reads a vocabulary with one token per line (`\n` or `\r\n` endings).
+    /// Reads a vocabulary with one token per line (`\n` or `\r\n` endings; a leading UTF-8
+    /// byte order mark is skipped).
     /// - Parameter path: a `vocab.txt`.
     /// - Throws: `TokenizerError` naming the file and line: unreadable or empty file, invalid
     ///   UTF-8, an empty line, a duplicate token.
     public init(path: String) throws {
         let name = path
-        let data: Data
-        do { data = try Data(contentsOf: URL(fileURLWithPath: path)) } catch {
-            throw TokenizerError.unreadable(file: name, reason: error.localizedDescription)
+        var data: Data
+        do { data = Data(try RegularFile.contents(of: path, limit: 1 << 28)) } catch let error as FileReadError {
+            throw TokenizerError.unreadable(file: name, reason: error.reason)
         }
+        // An editor's UTF-8 byte order mark is not part of the first token.
+        if data.starts(with: [0xEF, 0xBB, 0xBF]) { data = data.dropFirst(3) }
         var tokens: [String] = []
         var lineNumber = 0
         var failure: TokenizerError?

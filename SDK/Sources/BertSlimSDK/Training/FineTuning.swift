@@ -96,7 +96,8 @@ extension BertModel {
         }
         return try Trainer(model: self, train: train, settings: settings) { batch, _ in
             guard let labels = batch.labels else { throw TrainingError.missingLabels(file: train.dataset.file) }
-            return crossEntropy(logits: self.forward(batch, training: true).logits!, labels: labels)
+            guard let logits = try self.forward(batch, request: [], training: true).logits else { throw TrainingError.noClassificationHead }
+            return try crossEntropy(logits, labels: labels)
         }
     }
 }

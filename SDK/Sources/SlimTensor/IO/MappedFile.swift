@@ -19,15 +19,16 @@ final class MappedFile: @unchecked Sendable {
 
     init(path: String) throws {
         self.path = path
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { throw SafetensorsError.io(path: path, reason: "cannot open: \(errnoMessage())") }
-        defer { close(fd) }
-        var info = stat()
-        guard fstat(fd, &info) == 0 else { throw SafetensorsError.io(path: path, reason: "cannot stat: \(errnoMessage())") }
-        guard (info.st_mode & S_IFMT) == S_IFREG else {
-            throw SafetensorsError.io(path: path, reason: "not a regular file")
+        // Opened without blocking and checked before mapping: a FIFO in place of the file
+        // would otherwise wait for a writer forever.
+        let fd: Int32, size: Int
+        do { (fd, size) = try RegularFile.openRegular(path) } catch let error as FileReadError {
+            switch error {
+            case .unreadable(_, let reason): throw SafetensorsError.io(path: path, reason: "cannot open: \(reason)")
+            default: throw SafetensorsError.io(path: path, reason: error.reason)
+            }
         }
-        let size = Int(info.st_size)
+        defer { close(fd) }
         guard size > 0 else {
             // mmap refuses empty files; the header check reports them as too short.
             bytes = UnsafeRawBufferPointer(start: nil, count: 0)

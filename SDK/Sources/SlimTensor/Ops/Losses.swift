@@ -14,12 +14,14 @@ internal import Foundation
 ///   - labels: `(…)`, each in `0..<C` or equal to `ignoreIndex`.
 ///   - ignoreIndex: the label of rows that do not count.
 /// - Returns: a scalar.
-public func crossEntropy(logits: Tensor, labels: IntTensor, ignoreIndex: Int32 = -100) -> Tensor {
+/// - Throws: ``LossError/labelOutOfRange(label:row:classes:)`` for a label outside `0..<C`
+///   (labels come from data, so this is an error, not a trap; PyTorch raises too).
+public func crossEntropy(_ logits: Tensor, labels: IntTensor, ignoreIndex: Int32 = -100) throws -> Tensor {
     precondition(logits.rank >= 1 && Array(logits.shape.dropLast()) == labels.shape,
                  "crossEntropy: labels \(labels.shape) do not match logits \(logits.shape) (want logits (…, C), labels (…))")
     let classes = logits.shape[logits.rank - 1]
-    for label in labels.scalars where label != ignoreIndex && (label < 0 || Int(label) >= classes) {
-        preconditionFailure("crossEntropy: label \(label) is out of range for \(classes) classes")
+    for (row, label) in labels.scalars.enumerated() where label != ignoreIndex && (label < 0 || Int(label) >= classes) {
+        throw LossError.labelOutOfRange(label: label, row: row, classes: classes)
     }
     let labelled = labels.scalars.enumerated().filter { $0.element != ignoreIndex }.map { ($0.offset, Int($0.element)) }
     let logp = rowSoftmax(logits, mask: nil, rowsPerMask: 1, logSpace: true)
@@ -34,6 +36,18 @@ public func crossEntropy(logits: Tensor, labels: IntTensor, ignoreIndex: Int32 =
             dy.withUnsafeMutableBufferPointer { d in for (row, label) in labelled { d[row * classes + label] = weight } }
         }
         return [rowSoftmaxBackward(logp, dy, logSpace: true)]
+    }
+}
+
+/// SDK 1.0's cross-entropy, which stops the process on a label out of range. Kept so that
+/// plugins built against 1.0 still load; call ``crossEntropy(_:labels:ignoreIndex:)``, which
+/// throws instead.
+@available(*, deprecated, message: "use crossEntropy(_:labels:ignoreIndex:), which throws on a label out of range")
+public func crossEntropy(logits: Tensor, labels: IntTensor, ignoreIndex: Int32 = -100) -> Tensor {
+    do {
+        return try crossEntropy(logits, labels: labels, ignoreIndex: ignoreIndex)
+    } catch {
+        preconditionFailure("\(error)")
     }
 }
 

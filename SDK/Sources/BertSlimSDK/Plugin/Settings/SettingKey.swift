@@ -30,7 +30,8 @@ public struct SettingKey<Root: ComponentSettings> {
             do {
                 value = try container.decode(Value.self, forKey: key)
             } catch let error as DecodingError {
-                throw SettingsError(error, expected: typeName)
+                // An optional key is optional by being left out: a value given must be the type.
+                throw SettingsError(error, expected: typeName.hasSuffix("?") ? String(typeName.dropLast()) : typeName)
             }
             if let valid, let reason = valid(value) {
                 throw SettingsError.invalidValue(path: SettingsError.render(container.codingPath + [key]),
