@@ -24,12 +24,6 @@ final class BertStudent: Student, DropoutSeeded {
 
     init(settings: Settings, context: ComponentContext) throws {
         let name = "bert-student"
-        if let hidden = settings.hiddenSize, let heads = settings.heads, hidden % heads != 0 {
-            throw ComponentError(name, "hidden_size \(hidden) is not divisible by \(heads) heads")
-        }
-        if let layers = settings.layers, let map = settings.layerMap, map.count != layers {
-            throw ComponentError(name, "layer_map has \(map.count) entries for \(layers) layers")
-        }
         guard let teacherModel = context.teacher?.model else { return }
         guard let teacher = (teacherModel as? any BertEncoderProviding)?.bertEncoder ?? (teacherModel as? BertStudent)?.bert else {
             throw ComponentError(name, "needs a teacher that runs a BERT encoder (BertEncoderProviding), got \(type(of: teacherModel))")

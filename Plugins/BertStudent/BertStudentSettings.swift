@@ -31,4 +31,14 @@ struct BertStudentSettings: ComponentSettings {
                    "teacher layer (0-based) each student layer starts from (default: every other, DistilBERT-style: 6 → [0, 2, 4])"),
         SettingKey("initialization", \.initialization, "teacher: copy what fits from the teacher; random: BERT's initializer"),
     ] }
+
+    func conflict() -> (key: String, reason: String)? {
+        if let hidden = hiddenSize, let heads, hidden % heads != 0 {
+            return ("heads", "\(heads) heads do not divide hidden_size \(hidden)")
+        }
+        if let layers, let map = layerMap, map.count != layers {
+            return ("layer_map", "has \(map.count) entries for \(layers) layers")
+        }
+        return nil
+    }
 }

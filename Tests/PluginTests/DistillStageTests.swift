@@ -108,7 +108,7 @@ struct DistillStageTests {
             Issue.record("no error")
         } catch {
             #expect("\(error)".contains("stages[4].distill.student"), "\(error)")
-            #expect("\(error)".contains("layer_map has 2 entries for 1 layers"), "\(error)")
+            #expect("\(error)".contains("layer_map: has 2 entries for 1 layers"), "\(error)")
         }
     }
 }

@@ -180,7 +180,7 @@ struct RecipeValidationTests {
                   sparsity: {schedule: cubic, from: 0, to: 0.5}
             """)
         let recipe = try BertSlimHost.Recipe(yaml: yaml)
-        guard case .prune(let prune) = recipe.stages[2] else { Issue.record("not a prune stage"); return }
+        let prune = try #require(recipe.stages[2].settings as? PruneStage)
         #expect(prune.sparsity == .cubic(from: 0, to: 0.5))
         #expect(abs(prune.sparsity.value(at: 0.5) - 0.4375) < 1e-12)
         #expect(Schedule.steps(values: [1, 0.5, 0.1], boundaries: [0.3, 0.6]).value(at: 0.45) == 0.5)

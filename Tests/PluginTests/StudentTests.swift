@@ -96,8 +96,8 @@ struct BertStudentTests {
         let teacher = tinyBert(layers: 4)
         for (yaml, message) in [
             ("{layers: 2, layer_map: [0, 4]}", "bert-student: layer_map entry 4 is not a teacher layer (0..<4)"),
-            ("{layers: 3, layer_map: [0, 1]}", "bert-student: layer_map has 2 entries for 3 layers"),
-            ("{hidden_size: 10, heads: 4}", "bert-student: hidden_size 10 is not divisible by 4 heads"),
+            ("{layers: 3, layer_map: [0, 1]}", "layer_map: has 2 entries for 3 layers"),
+            ("{hidden_size: 10, heads: 4}", "heads: 4 heads do not divide hidden_size 10"),
         ] {
             do {
                 _ = try student(yaml, teacher: teacher)

@@ -14,7 +14,7 @@ extension ModelBenchmark {
                                         host: PluginHost) throws -> Timing {
         if teacher.classifierWeight == nil { teacher.addClassifier(labels: ["negative", "positive"], seed: 1) }
         var context = ComponentContext(labelCount: 2, seed: 1)
-        context.teacher = ModelTeacher(model: teacher)
+        context.teacher = ModelTeacher(teacher)
         let student = try host.make("bert-student", as: (any Student).self, config: .json(#"{"layers": \#(studentLayers)}"#),
                                     context: context)
         let loss = try host.make("hinton-kd", as: (any Loss).self, config: .json(#"{"temperature": 2, "alpha": 0.5}"#))

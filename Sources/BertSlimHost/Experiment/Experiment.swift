@@ -59,27 +59,28 @@ public final class Experiment {
     /// - Throws: ``RecipeError`` before any work, ``ExperimentError`` when a stage fails.
     @discardableResult
     public func run(progress: @escaping (ExperimentEvent) -> Void = { _ in }) throws -> ExperimentResults {
-        try recipe.validate(host: host)
-        var points = try recipe.points()
-        if let seed = options.seed { for i in points.indices { points[i].recipe.seed = seed } }
+        var points = try recipe.validate(host: host).points
+        if let seed = options.seed { for i in points.indices { points[i].point.recipe.seed = seed } }
         let lock = try prepareFolder()
         defer { withExtendedLifetime(lock) {} }
         metrics = try JSONLinesLog(path: out.appendingPathComponent("metrics.jsonl").path)
         log = try JSONLinesLog(path: out.appendingPathComponent("log.txt").path)
-        emit = { [log] event in
+        emit = { [log, metrics] event in
             log?.appendLine(event.line)
+            if let record = event.metricsRecord { metrics?.append(record) }
             progress(event)
         }
         try RunFiles.writeAtomically(Data(recipe.resolvedYAML().utf8), to: out.appendingPathComponent("recipe.yaml").path)
         emit(.note("kernels: \(KernelChoice())"))  // which code paths produced this run's numbers
         var results = ExperimentResults(recipe: recipe.name, seed: options.seed ?? recipe.seed, points: [])
-        for (index, point) in points.enumerated() {
+        for (index, validated) in points.enumerated() {
+            let point = validated.point
             if points.count > 1 {
                 try RunFiles.writeAtomically(Data(point.recipe.resolvedYAML().utf8),
                                              to: out.appendingPathComponent("points/\(point.id).yaml").path)
             }
             emit(.pointStarted(point: point.id, label: point.label, index: index, count: points.count))
-            results.points.append(try PointRun(experiment: self, point: point, exportPrefix: points.count > 1 ? point.id + "-" : "").run())
+            results.points.append(try PointRun(experiment: self, validated: validated, exportPrefix: points.count > 1 ? point.id + "-" : "").run())
         }
         try RunFiles.writeJSON(results, to: out.appendingPathComponent("results.json").path)
         try RunFiles.writeAtomically(Data(MarkdownReport(results: results).render().utf8), to: out.appendingPathComponent("report.md").path)
@@ -128,9 +129,6 @@ public final class Experiment {
         datasets[key] = made
         return made
     }
-
-    /// Appends one line to `metrics.jsonl`.
-    func record(_ object: [String: Any]) { metrics?.append(object) }
 }
 
 /// A point's data: the label vocabulary, the tokenizer and the encoded splits.

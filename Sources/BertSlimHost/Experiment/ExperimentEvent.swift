@@ -20,6 +20,8 @@ public enum ExperimentEvent: Sendable {
     case benchmarked(point: String, stage: Int, latencyMs: [Int: Double], threads: Int)
     /// A checkpoint was written.
     case checkpointSaved(point: String, stage: Int, step: Int)
+    /// A prune stage's step (step 0: the unpruned model) of `steps`.
+    case pruneStep(point: String, stage: Int, step: PruningStep, steps: Int)
     /// A stage finished.
     case stageFinished(point: String, stage: Int, type: String, seconds: Double)
     /// Anything else worth a line (exports, reused teachers).
@@ -46,10 +48,47 @@ public enum ExperimentEvent: Sendable {
             return "[\(point)] stage \(stage) latency \(parts.joined(separator: ", ")) (\(threads) threads)"
         case let .checkpointSaved(point, stage, step):
             return "[\(point)] stage \(stage) checkpoint at step \(step)"
+        case let .pruneStep(point, _, entry, steps):
+            var line = "[\(point)] prune step \(entry.step)/\(steps): "
+            if let heads = entry.heads, let fraction = entry.headFraction {
+                line += String(format: "%d heads (%.1f%% removed), ", heads, 100 * fraction)
+            }
+            line += "\(formatCount(entry.parameters)) parameters"
+            if let pruned = entry.pruned { line += String(format: ", accuracy %.4f", pruned.accuracy) }
+            if let tuned = entry.finetuned { line += String(format: ", after fine-tuning %.4f", tuned.accuracy) }
+            return line
         case let .stageFinished(point, stage, type, seconds):
             return "[\(point)] stage \(stage) \(type) done in \(String(format: "%.1f", seconds)) s"
         case let .note(text):
             return text
+        }
+    }
+
+    /// The event's line in `metrics.jsonl` (nil for events that measure nothing).
+    var metricsRecord: [String: Any]? {
+        switch self {
+        case let .trainingStep(point, stage, epoch, _, step, _, loss, rate, _):
+            return ["event": "step", "point": point, "stage": stage, "epoch": epoch, "step": step, "loss": Double(loss), "lr": Double(rate)]
+        case let .epochEvaluated(point, stage, epoch, metrics):
+            return ["event": "dev", "point": point, "stage": stage, "epoch": epoch, "accuracy": metrics.accuracy, "f1": metrics.f1]
+        case let .evaluated(point, stage, split, metrics):
+            return ["event": "evaluate", "point": point, "stage": stage, "split": split, "accuracy": metrics.accuracy,
+                    "f1": metrics.f1, "count": metrics.count]
+        case let .benchmarked(point, stage, latency, threads):
+            return ["event": "benchmark", "point": point, "stage": stage, "threads": threads,
+                    "latency_ms": Dictionary(uniqueKeysWithValues: latency.map { (String($0.key), $0.value) })]
+        case let .stageFinished(point, stage, type, seconds):
+            return ["event": "stage", "point": point, "stage": stage, "type": type, "seconds": seconds]
+        case let .pruneStep(point, stage, entry, _):
+            var object: [String: Any] = ["event": "prune_step", "point": point, "stage": stage, "step": entry.step,
+                                         "target": entry.target, "parameters": entry.parameters]
+            if let fraction = entry.headFraction { object["head_fraction"] = fraction }
+            if let heads = entry.heads { object["heads"] = heads }
+            if let pruned = entry.pruned { object["accuracy"] = pruned.accuracy; object["f1"] = pruned.f1 }
+            if let tuned = entry.finetuned { object["finetuned_accuracy"] = tuned.accuracy; object["finetuned_f1"] = tuned.f1 }
+            return object
+        case .pointStarted, .stageStarted, .resumed, .checkpointSaved, .note:
+            return nil
         }
     }
 }

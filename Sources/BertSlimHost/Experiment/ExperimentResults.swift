@@ -54,10 +54,10 @@ public struct ModelResult: Codable, Sendable {
 struct StageRecord: Codable {
     var type: String
     /// Set when the stage made a new model (saved in the stage's `model/` folder).
-    var model: ModelResult?
-    var evaluation: [String: ClassificationMetrics]?
-    var latencyMs: [String: Double]?
-    var threads: Int?
-    var export: String?
-    var seconds: Double
+    var model: ModelResult? = nil
+    var evaluation: [String: ClassificationMetrics]? = nil
+    var latencyMs: [String: Double]? = nil
+    var threads: Int? = nil
+    var export: String? = nil
+    var seconds: Double = 0
 }

@@ -1,20 +1,22 @@
 import BertSlimSDK
 import Foundation
-import Yams
 
 extension Recipe {
     /// Checks everything that can be checked before work starts, for every point of the
     /// sweep: files exist and read, each stage has a model to work on, and every component
-    /// resolves to a loaded plugin and decodes its settings.
+    /// resolves to a loaded plugin and its settings block decodes — once: the decoded settings
+    /// are kept in the result, and a run builds each component from them.
+    /// - Returns: every point with its stages planned.
     /// - Throws: the first ``RecipeError``, with key path and line.
-    public func validate(host: PluginHost) throws {
-        for point in try points() { try point.recipe.validatePoint(host: host) }
+    @discardableResult
+    public func validate(host: PluginHost) throws -> ValidatedRecipe {
+        ValidatedRecipe(points: try points().map { ValidatedRecipe.Point(point: $0, stages: try $0.recipe.plan(host: host)) })
     }
 
-    func validatePoint(host: PluginHost) throws {
+    /// This recipe's stages, checked and planned in order.
+    func plan(host: PluginHost) throws -> [PlannedStage] {
         let labels = try checkData()
         let tokenizerPath = teacher?.tokenizer == nil ? "teacher.model" : "teacher.tokenizer"
-        // The fewest positions of the BERT models the stages work on (benchmarks must fit).
         var positions: (count: Int, folder: String)?
         if let teacher {
             try checkFile(teacher.model, path: "teacher.model", inside: "config.json")
@@ -22,66 +24,16 @@ extension Recipe {
             positions = try checkModelFolder(teacher.model, path: "teacher.model", tokenizer: teacher.tokenizer ?? teacher.model,
                                              tokenizerPath: tokenizerPath, labels: labels).map { ($0, teacher.model) }
         }
+        let check = StageCheck(recipe: self, host: host, labels: labels, positions: positions)
         var hasModel = teacher != nil
-        let context = ComponentContext(labelCount: labels.count, seed: seed, baseDirectory: baseDirectory)
-        for (index, stage) in stages.enumerated() {
-            let path = "stages[\(index)].\(stage.type)"
+        return try stages.enumerated().map { index, stage in
             guard hasModel else {
-                throw RecipeError.needsModel(path: "stages[\(index)]", stage: stage.type, at: document.location(of: path, key: true))
+                throw RecipeError.needsModel(path: "stages[\(index)]", stage: stage.type,
+                                             at: document.location(of: "stages[\(index)].\(stage.type)", key: true))
             }
-            switch stage {
-            case .finetune, .export:
-                break
-            case .benchmark(let benchmark):
-                if let positions, benchmark.sequenceLength > positions.count {
-                    throw RecipeError.invalidValue(
-                        path: path + ".sequence_length",
-                        reason: "\(benchmark.sequenceLength) is more than the \(positions.count) positions (max_position_embeddings) of \(positions.folder)",
-                        at: document.location(of: path + ".sequence_length") ?? document.location(of: path))
-                }
-            case .evaluate(let evaluate):
-                if data.file(evaluate.split) == nil {
-                    throw RecipeError.invalidValue(path: path + ".split", reason: "the data has no \(evaluate.split.rawValue) file (set data.\(evaluate.split.rawValue))",
-                                                   at: document.location(of: path + ".split") ?? document.location(of: path))
-                }
-            case .distill(let distill):
-                if let model = distill.student.model {
-                    try checkFile(model, path: path + ".student.model", inside: "config.json")
-                    if let teacher, let count = try checkModelFolder(model, path: path + ".student.model",
-                                                                     tokenizer: teacher.tokenizer ?? teacher.model,
-                                                                     tokenizerPath: tokenizerPath, labels: labels),
-                       count < positions?.count ?? Int.max {
-                        positions = (count, model)
-                    }
-                    try rejectKeys(["component", "settings", "weight"], at: path + ".student", known: ["model"])
-                } else {
-                    try rejectKeys(["weight"], at: path + ".student", known: ["component", "settings", "model"])
-                    _ = try makeComponent(distill.student, kind: .student, path: path + ".student", host: host, context: context)
-                }
-                guard !distill.losses.isEmpty else {
-                    throw RecipeError.invalidValue(path: path + ".losses", reason: "a distill stage needs at least one loss",
-                                                   at: document.location(of: path + ".losses") ?? document.location(of: path))
-                }
-                for (l, loss) in distill.losses.enumerated() {
-                    try rejectKeys(["model"], at: path + ".losses[\(l)]", known: ["component", "weight", "settings"])
-                    _ = try makeComponent(loss, kind: .loss, path: path + ".losses[\(l)]", host: host, context: context)
-                }
-            case .prune(let prune):
-                try rejectKeys(["model", "weight"], at: path + ".pruner", known: ["component", "settings"])
-                var selected = context
-                selected.selection = prune.select
-                _ = try makeComponent(prune.pruner, kind: .pruner, path: path + ".pruner", host: host, context: selected)
-                if let split = prune.evaluate, data.file(split) == nil {
-                    throw RecipeError.invalidValue(path: path + ".evaluate", reason: "the data has no \(split.rawValue) file (set data.\(split.rawValue))",
-                                                   at: document.location(of: path + ".evaluate") ?? document.location(of: path))
-                }
-            case .quantize(let quantize):
-                try rejectKeys(["model", "weight"], at: path + ".quantizer", known: ["component", "settings"])
-                var selected = context
-                selected.selection = quantize.select
-                _ = try makeComponent(quantize.quantizer, kind: .quantizer, path: path + ".quantizer", host: host, context: selected)
-            }
+            check.enter(index, type: stage.type)
             hasModel = true
+            return try PlannedStage(stage, check: check)
         }
     }
 
@@ -138,38 +90,6 @@ extension Recipe {
     func rejectKeys(_ keys: [String], at path: String, known: [String]) throws {
         for key in keys where document.node(at: path + "." + key) != nil {
             throw RecipeError.unknownKey(path: path + "." + key, known: known, at: document.location(of: path + "." + key, key: true))
-        }
-    }
-
-    /// Resolves a component reference against the loaded plugins and builds it from its
-    /// settings block.
-    /// - Throws: ``RecipeError`` naming the key path (unknown component with the known ones,
-    ///   bad settings with the plugin's key path inside the block).
-    func makeComponent(_ reference: ComponentReference, kind: ComponentKind, path: String, host: PluginHost,
-                       context: ComponentContext) throws -> Any {
-        guard !reference.component.isEmpty else {
-            throw RecipeError.invalidValue(path: path + ".component", reason: "missing", at: document.location(of: path))
-        }
-        let factory: ComponentFactory
-        do {
-            factory = try host.factory(kind, reference.component)
-        } catch PluginError.unknownComponent(_, _, let known) {
-            throw RecipeError.unknownComponent(path: path + ".component", kind: kind, name: reference.component, known: known,
-                                               at: document.location(of: path + ".component"))
-        }
-        let config: ComponentConfig
-        if let node = document.node(at: path + ".settings") {
-            config = .yaml(try Yams.serialize(node: node), path: path + ".settings")
-        } else {
-            config = .empty
-        }
-        do {
-            return try host.make(kind, factory.name, config: config, context: context)
-        } catch let error as SettingsError {
-            throw RecipeError.settings(error, in: document)
-        } catch {
-            throw RecipeError.invalidValue(path: path, reason: "\(reference.component) cannot be built: \(error)",
-                                           at: document.location(of: path))
         }
     }
 }

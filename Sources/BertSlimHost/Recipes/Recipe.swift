@@ -16,6 +16,7 @@ import Yams
 /// sweep:
 ///   stages[0].finetune.learning_rate: [2e-5, 5e-5]
 /// ```
+/// A stage with an `id` may be swept by name: `stages.teacher-ft.learning_rate` (see ``RecipeStage``).
 /// Decoding is strict: an unknown key, a wrong type or a value out of range is a
 /// ``RecipeError`` with its key path and line. Components are resolved by ``validate(host:)``.
 public struct Recipe {
@@ -38,8 +39,11 @@ public struct Recipe {
 
     /// One swept setting.
     public struct SweepAxis {
-        /// Key path of the setting, e.g. `stages[0].finetune.learning_rate`.
+        /// Key path of the setting as the recipe writes it: `stages[0].finetune.learning_rate`,
+        /// or by the stage's id, `stages.teacher-ft.learning_rate`.
         public var path: String
+        /// The same path by position (what is set in each point's recipe).
+        public var target: String
         /// Its values, as YAML nodes (with their positions, for errors).
         public var values: [Node]
     }
@@ -58,7 +62,7 @@ public struct Recipe {
             SettingKey("seed", \.seed, "seed for initialisation, shuffling and dropout"),
             SettingKey("data", \.data, "the labelled data"),
             SettingKey("teacher", \.teacher, "the model the recipe starts from"),
-            SettingKey("stages", \.stages, "ordered stages: finetune, distill, prune, quantize, evaluate, export, benchmark"),
+            SettingKey("stages", \.stages, "ordered stages: \(StageTypes.names.joined(separator: ", ")), each optionally with an id"),
             SettingKey("sweep", \.sweep, "key path → list of values; every combination runs"),
         ] }
     }
@@ -111,15 +115,24 @@ public struct Recipe {
         if body.stages.isEmpty {
             throw RecipeError.invalidValue(path: "stages", reason: "no stages", at: document.location(of: "stages"))
         }
+        var ids: [String: Int] = [:]
+        for (index, stage) in body.stages.enumerated() {
+            guard let id = stage.id else { continue }
+            if let first = ids[id] {
+                throw RecipeError.invalidValue(path: "stages[\(index)].id", reason: "'\(id)' is already the id of stages[\(first)]",
+                                               at: document.location(of: "stages[\(index)].id"))
+            }
+            ids[id] = index
+        }
         name = body.name ?? URL(fileURLWithPath: document.file).deletingPathExtension().lastPathComponent
         seed = body.seed
         data = body.data
         teacher = body.teacher
         stages = body.stages
-        sweep = try Self.sweepAxes(in: document)
+        sweep = try Self.sweepAxes(in: document, stages: body.stages, ids: ids)
     }
 
-    private static func sweepAxes(in document: RecipeDocument) throws -> [SweepAxis] {
+    private static func sweepAxes(in document: RecipeDocument, stages: [RecipeStage], ids: [String: Int]) throws -> [SweepAxis] {
         guard let node = document.node(at: "sweep"), node != Node("~") , !(node.scalar?.string.isEmpty ?? false) else { return [] }
         guard case .mapping(let mapping) = node else {
             throw RecipeError.invalidValue(path: "sweep", reason: "expected a block of key path: [values]", at: document.location(of: "sweep"))
@@ -130,10 +143,18 @@ public struct Recipe {
             guard case .sequence(let values) = value, !values.isEmpty else {
                 throw RecipeError.invalidValue(path: "sweep.\(path)", reason: "expected a non-empty list of values", at: at)
             }
-            guard path.hasPrefix("stages[") || path.hasPrefix("data.") || path == "seed" else {
-                throw RecipeError.invalidValue(path: "sweep.\(path)", reason: "only stage settings, data settings and seed can be swept", at: at)
+            var target = path
+            if path.hasPrefix("stages.") {  // by id: stages.<id>.<key…> → stages[i].<type>.<key…>
+                let parts = path.split(separator: ".", maxSplits: 2).map(String.init)
+                guard parts.count == 3, let index = ids[parts[1]] else {
+                    throw RecipeError.invalidValue(path: "sweep.\(path)", reason: "no stage has the id '\(parts.count > 1 ? parts[1] : "")' "
+                                                   + "(ids: \(ids.keys.sorted().joined(separator: ", ")))", at: at)
+                }
+                target = "stages[\(index)].\(stages[index].type).\(parts[2])"
+            } else if !(path.hasPrefix("stages[") || path.hasPrefix("data.") || path == "seed") {
+                throw RecipeError.invalidValue(path: "sweep.\(path)", reason: "only stage settings (stages[i].… or stages.<id>.…), data settings and seed can be swept", at: at)
             }
-            return SweepAxis(path: path, values: Array(values))
+            return SweepAxis(path: path, target: target, values: Array(values))
         }
     }
 
@@ -153,15 +174,15 @@ public struct Recipe {
     /// - Throws: ``RecipeError`` for a value that does not decode, located at the value.
     public func points() throws -> [Point] {
         guard !sweep.isEmpty else { return [Point(label: "default", id: "p0", values: [:], recipe: self)] }
-        var combinations: [[(String, Node)]] = [[]]
+        var combinations: [[(SweepAxis, Node)]] = [[]]
         for axis in sweep {
-            combinations = combinations.flatMap { prefix in axis.values.map { prefix + [(axis.path, $0)] } }
+            combinations = combinations.flatMap { prefix in axis.values.map { prefix + [(axis, $0)] } }
         }
         return try combinations.enumerated().map { index, combination in
             var document = self.document
-            for (path, value) in combination {
+            for (axis, value) in combination {
                 let at = value.mark.map { RecipeLocation(file: document.file, line: $0.line, column: $0.column) }
-                try document.set(value, at: path, reportedAt: at)
+                try document.set(value, at: axis.target, reportedAt: at)
             }
             // The sweep itself is not part of a point.
             if case .mapping(var root) = document.root {
@@ -169,8 +190,8 @@ public struct Recipe {
                 document.root = .mapping(root)
             }
             let recipe = try Recipe(document: document, baseDirectory: baseDirectory)
-            let values = Dictionary(uniqueKeysWithValues: combination.map { ($0.0, Self.flowText($0.1)) })
-            let label = combination.map { "\(Self.shortName($0.0))=\(Self.flowText($0.1))" }.joined(separator: ", ")
+            let values = Dictionary(uniqueKeysWithValues: combination.map { ($0.0.path, Self.flowText($0.1)) })
+            let label = combination.map { "\(Self.shortName($0.0.path))=\(Self.flowText($0.1))" }.joined(separator: ", ")
             return Point(label: label, id: "p\(index)", values: values, recipe: recipe)
         }
     }

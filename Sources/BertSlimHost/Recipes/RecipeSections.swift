@@ -69,7 +69,7 @@ public struct RecipeTeacher: ComponentSettings, Equatable {
     ] }
 }
 
-/// A component a stage uses: its name and its settings block, which the host decodes with
+/// A component a stage uses: its name and its settings block, which validation decodes with
 /// the plugin's own settings type (`{component: hinton-kd, settings: {temperature: 4}}`).
 public struct ComponentReference: ComponentSettings, Equatable {
     /// The component's name (`bertslim plugins list` shows them).
@@ -78,7 +78,7 @@ public struct ComponentReference: ComponentSettings, Equatable {
     public var weight = Schedule.constant(1)
     /// A student read from a model folder instead of made by a component.
     public var model: String?
-    var settings = OpaqueBlock()
+    var settings = SettingsBlock()
     public init() {}
     public static var keys: [SettingKey<ComponentReference>] { [
         SettingKey("component", \.component, "the plugin component's name"),
@@ -88,7 +88,18 @@ public struct ComponentReference: ComponentSettings, Equatable {
     ] }
 }
 
-/// A block decoded later by its owner (a plugin's settings); here anything is accepted.
+/// A component's settings block while the recipe is read: which component's settings type
+/// decodes it is known only once plugins are loaded, so the block keeps where it is (its key
+/// path, from the decoder) and validation decodes it there, once (``ResolvedComponent``).
+struct SettingsBlock: Decodable, Equatable, SettingValueDescribable {
+    static var settingTypeName: String { "block" }
+    /// `stages[1].distill.losses[0].settings`; nil when the reference has no settings block.
+    private(set) var path: String?
+    init() {}
+    init(from decoder: Decoder) throws { path = SettingsError.render(decoder.codingPath) }
+}
+
+/// A block the recipe's own decoding skips (the sweep, read from the document).
 struct OpaqueBlock: Decodable, Equatable, SettingValueDescribable {
     static var settingTypeName: String { "block" }
     init() {}

@@ -91,13 +91,26 @@ extension BertModel {
     /// A ``Trainer`` that minimises cross-entropy against the labels of `train`.
     /// - Throws: `TrainingError` for bad settings or unlabelled data (or no head).
     public func classificationTrainer(on train: EncodedDataset, settings: FineTuneSettings) throws -> Trainer {
-        guard classifierWeight != nil, train.dataset.examples.allSatisfy({ $0.labelID != nil }) else {
-            throw TrainingError.missingLabels(file: train.dataset.file)
-        }
-        return try Trainer(model: self, train: train, settings: settings) { batch, _ in
-            guard let labels = batch.labels else { throw TrainingError.missingLabels(file: train.dataset.file) }
-            guard let logits = try self.forward(batch, request: [], training: true).logits else { throw TrainingError.noClassificationHead }
-            return try crossEntropy(logits, labels: labels)
-        }
+        try makeClassificationTrainer(self, on: train, settings: settings)
+    }
+}
+
+extension Classifier {
+    /// A ``Trainer`` that minimises cross-entropy against the labels of `train`: what a
+    /// fine-tune stage and quantization-aware training run.
+    /// - Throws: `TrainingError` for bad settings, unlabelled data or a model without a head.
+    public func classificationTrainer(on train: EncodedDataset, settings: FineTuneSettings) throws -> Trainer {
+        try makeClassificationTrainer(self, on: train, settings: settings)
+    }
+}
+
+private func makeClassificationTrainer(_ model: any Classifier, on train: EncodedDataset,
+                                       settings: FineTuneSettings) throws -> Trainer {
+    guard model.hasClassifier else { throw TrainingError.noClassificationHead }
+    guard train.dataset.examples.allSatisfy({ $0.labelID != nil }) else { throw TrainingError.missingLabels(file: train.dataset.file) }
+    return try Trainer(model: model, train: train, settings: settings) { batch, _ in
+        guard let labels = batch.labels else { throw TrainingError.missingLabels(file: train.dataset.file) }
+        guard let logits = try model.forward(batch, request: [], training: true).logits else { throw TrainingError.noClassificationHead }
+        return try crossEntropy(logits, labels: labels)
     }
 }

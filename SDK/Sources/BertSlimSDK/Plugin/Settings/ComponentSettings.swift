@@ -24,6 +24,10 @@ public protocol ComponentSettings: Decodable {
     init()
     /// Every key a recipe block may set, in the order `inspect` shows them.
     static var keys: [SettingKey<Self>] { get }
+    /// A rule between keys that each key's own check cannot see (`layer_map` must have
+    /// `layers` entries): the key to blame and why, or nil. Checked right after decoding, so
+    /// that `bertslim validate` finds it, not the run (SDK 1.1; the default finds none).
+    func conflict() -> (key: String, reason: String)?
 }
 
 extension ComponentSettings {
@@ -47,7 +51,14 @@ extension ComponentSettings {
                                            known: keys.map(\.name))
         }
         for key in keys { try key.decode(&self, container) }
+        if let (key, reason) = conflict() {
+            throw SettingsError.invalidValue(path: SettingsError.render(decoder.codingPath + [SettingsCodingKey(stringValue: key)]),
+                                             reason: reason)
+        }
     }
+
+    /// No rule between keys.
+    public func conflict() -> (key: String, reason: String)? { nil }
 
     /// One line per key: name, type, default and doc (nested blocks as `outer.inner`).
     public static var settingDescriptions: [SettingDescription] {
