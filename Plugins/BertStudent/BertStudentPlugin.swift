@@ -4,7 +4,7 @@ import BertSlimSDK
 let plugin = PluginDefinition(
     id: "org.bertslim.bert-student", name: "BERT student", version: "1.0.0", license: "Apache-2.0",
     components: [
-        .student(BertStudent.self, name: "bert-student",
+        .student(BertStudent.self, name: FirstPartyComponents.BertStudent.student,
                  summary: "a smaller BERT (layers, hidden, heads, FFN) initialised from chosen teacher layers (DistilBERT-style)"),
     ])
 

@@ -19,7 +19,7 @@ struct BertStudentSettings: ComponentSettings {
     var initialization = Initialization.teacher
 
     static var keys: [SettingKey<BertStudentSettings>] { [
-        SettingKey("layers", \.layers, "encoder layers (default: half the teacher's, rounded up)",
+        SettingKey(FirstPartyComponents.BertStudent.layersKey, \.layers, "encoder layers (default: half the teacher's, rounded up)",
                    valid: { $0.map { (1...48).contains($0) } ?? true ? nil : "\($0!) is not in 1...48" }),
         SettingKey("hidden_size", \.hiddenSize, "hidden width (default: the teacher's; another width means random weights)",
                    valid: { $0.map { (1...8192).contains($0) } ?? true ? nil : "\($0!) is not in 1...8192" }),

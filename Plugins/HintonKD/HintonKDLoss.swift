@@ -21,9 +21,9 @@ struct HintonKDLoss: Loss {
         var temperature = Schedule.constant(2)
         var alpha = Schedule.constant(0.5)
         static var keys: [SettingKey<Settings>] { [
-            SettingKey("temperature", \.temperature, "softmax temperature T (> 0): a number or a schedule over the stage",
+            SettingKey(FirstPartyComponents.HintonKD.temperatureKey, \.temperature, "softmax temperature T (> 0): a number or a schedule over the stage",
                        valid: { $0.range.lowerBound > 0 ? nil : "\($0) must stay above 0" }),
-            SettingKey("alpha", \.alpha, "weight α of the soft-target term (0...1); 1 − α goes to cross-entropy on the labels",
+            SettingKey(FirstPartyComponents.HintonKD.alphaKey, \.alpha, "weight α of the soft-target term (0...1); 1 − α goes to cross-entropy on the labels",
                        valid: { (0...1).contains($0.range.lowerBound) && (0...1).contains($0.range.upperBound) ? nil : "\($0) is not in 0...1" }),
         ] }
     }

@@ -4,7 +4,7 @@ import BertSlimSDK
 let plugin = PluginDefinition(
     id: "org.bertslim.hinton-kd", name: "Hinton knowledge distillation", version: "1.0.0", license: "Apache-2.0",
     components: [
-        .loss(HintonKDLoss.self, name: "hinton-kd",
+        .loss(HintonKDLoss.self, name: FirstPartyComponents.HintonKD.loss,
               summary: "α·T²·KL(softmax(t/T) ‖ softmax(s/T)) + (1−α)·CE(s, y), T and α numbers or schedules (Hinton et al. 2015)"),
     ])
 

@@ -23,7 +23,7 @@ final class Q8BERTQuantizer: Quantizer {
         var emaDecay: Float = 0.9999
         var range = RangeRule.ema
         static var keys: [SettingKey<Settings>] { [
-            SettingKey("mode", \.mode, "qat (fake-quant training), static (calibrated ranges) or dynamic (per-batch ranges)"),
+            SettingKey(FirstPartyComponents.Q8BERT.modeKey, \.mode, "qat (fake-quant training), static (calibrated ranges) or dynamic (per-batch ranges)"),
             SettingKey("per_channel", \.perChannel, "one weight scale per output row instead of one per tensor"),
             SettingKey("ema_decay", \.emaDecay, "decay of the moving average of activation max|x| (Q8BERT: 0.9999)",
                        valid: { $0 > 0 && $0 < 1 ? nil : "\($0) is not in (0, 1)" }),

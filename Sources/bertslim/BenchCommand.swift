@@ -113,7 +113,7 @@ struct ModelChoice: ParsableArguments {
     func measure(_ what: String, _ options: BenchOptions, _ body: (any Model, Batch) throws -> Timing) throws {
         options.apply()
         let model = try load()
-        var input = ModelBenchmark.randomBatch(vocabularySize: (model as? BertModel)?.config.vocabSize ?? 30522, batch: batch, length: seq)
+        var input = ModelBenchmark.randomBatch(vocabularySize: (model as? any BertEncoderProviding)?.bertEncoder.config.vocabSize ?? 30522, batch: batch, length: seq)
         // Students that read words get the same tokens as text (a model folder carries vocab.txt).
         if let folder = self.model, let vocabulary = try? Vocabulary(path: (folder as NSString).appendingPathComponent("vocab.txt")) {
             input.texts = ModelBenchmark.texts(of: input, vocabulary: vocabulary)
@@ -211,7 +211,9 @@ struct BenchTrain: ParsableCommand {
 
     func run() throws {
         try choice.measure("train", options) { model, batch in
-            guard let bert = model as? BertModel else { throw ValidationError("bench train times BERT models; \(choice.model ?? "") is not one") }
+            guard let bert = (model as? any BertEncoderProviding)?.bertEncoder else {
+                throw ValidationError("bench train times BERT models; \(choice.model ?? "") is not one")
+            }
             return try ModelBenchmark.trainingStep(bert, batch: batch, runs: options.runs)
         }
     }
@@ -235,7 +237,9 @@ struct BenchDistill: ParsableCommand {
 
     func run() throws {
         try choice.measure(online ? "distill-online" : "distill", options) { model, batch in
-            guard let bert = model as? BertModel else { throw ValidationError("bench distill needs a BERT teacher; \(choice.model ?? "") is not one") }
+            guard let bert = (model as? any BertEncoderProviding)?.bertEncoder else {
+                throw ValidationError("bench distill needs a BERT teacher; \(choice.model ?? "") is not one")
+            }
             return try ModelBenchmark.distillationStep(teacher: bert, studentLayers: studentLayers, batch: batch, online: online,
                                                        runs: options.runs, host: choice.plugins.host())
         }

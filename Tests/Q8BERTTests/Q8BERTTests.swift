@@ -121,6 +121,12 @@ struct Q8BERTConversionTests {
         #expect { try reloaded.load(from: folder) } throws: { "\($0)".contains("config.json") }
     }
 
+    @Test("the settings the host builds q8bert with (bench infer --int8) are the ones the plugin declares")
+    func hostContract() throws {
+        #expect(Q8BERTQuantizer.Mode(rawValue: FirstPartyComponents.Q8BERT.dynamicMode) == .dynamic)
+        #expect(Q8BERTQuantizer.Settings.keys.contains { $0.name == FirstPartyComponents.Q8BERT.modeKey })
+    }
+
     @Test("quantizing a model that is not BERT is an error, not a trap")
     func notBert() throws {
         let q = try quantizer(#"{"mode": "qat"}"#)

@@ -1,7 +1,7 @@
 import BertSlimSDK
 
 extension ModelBenchmark {
-    /// Median time of one distillation step: a `bert-student` of `studentLayers` layers made
+    /// Median time of one distillation step: a BERT student of `studentLayers` layers made
     /// from `teacher` (every other layer), forward with dropout, the `hinton-kd` loss (T = 2,
     /// α = 0.5) against the teacher's logits, backward, clipping and AdamW — the workload of
     /// `scripts/bench-vs-pytorch.py distill`.
@@ -15,9 +15,11 @@ extension ModelBenchmark {
         if teacher.classifierWeight == nil { teacher.addClassifier(labels: ["negative", "positive"], seed: 1) }
         var context = ComponentContext(labelCount: 2, seed: 1)
         context.teacher = ModelTeacher(teacher)
-        let student = try host.make("bert-student", as: (any Student).self, config: .json(#"{"layers": \#(studentLayers)}"#),
-                                    context: context)
-        let loss = try host.make("hinton-kd", as: (any Loss).self, config: .json(#"{"temperature": 2, "alpha": 0.5}"#))
+        typealias StudentContract = FirstPartyComponents.BertStudent
+        typealias KD = FirstPartyComponents.HintonKD
+        let student = try host.make(StudentContract.student, as: (any Student).self,
+                                    config: .settings([StudentContract.layersKey: studentLayers]), context: context)
+        let loss = try host.make(KD.loss, as: (any Loss).self, config: .settings([KD.temperatureKey: 2, KD.alphaKey: 0.5]))
         let named = student.namedParameters
         let optimizer = try AdamW(groups: ParameterGroup.weightDecayGroups(named, weightDecay: 0.01), learningRate: 1e-4)
         let cached = try withoutGradient { try teacher.forward(batch, request: [], training: false) }

@@ -6,7 +6,9 @@ extension ModelBenchmark {
     /// - Throws: when the plugin is not on the search path or the model is not a BERT.
     public static func int8Dynamic(_ model: any Model, host: PluginHost? = nil) throws -> any Model {
         let plugins = host ?? PluginHost.loaded()
-        let quantizer = try plugins.make("q8bert", as: (any Quantizer).self, config: .json(#"{"mode": "dynamic"}"#, path: "--int8"))
+        typealias Q8BERT = FirstPartyComponents.Q8BERT
+        let quantizer = try plugins.make(Q8BERT.quantizer, as: (any Quantizer).self,
+                                         config: .settings([Q8BERT.modeKey: Q8BERT.dynamicMode], path: "--int8"))
         try quantizer.prepare(model)
         return try quantizer.convert(model)
     }

@@ -34,12 +34,8 @@ public enum ModelFolder {
     /// Writes `model` into `folder` (replacing it) with the tokenizer files from `tokenizerDirectory`.
     public static func save(_ model: any Model, to folder: String, tokenizerDirectory: String) throws {
         try? FileManager.default.removeItem(atPath: folder)
-        if let bert = model as? BertModel {
-            try bert.save(to: folder, tokenizerDirectory: tokenizerDirectory)
-        } else {
-            try model.save(to: folder)
-            try WordPieceTokenizer.copyFiles(from: tokenizerDirectory, to: folder)
-        }
+        try model.save(to: folder)
+        try WordPieceTokenizer.copyFiles(from: tokenizerDirectory, to: folder)
     }
 
     /// The component named by `directory/config.json`, nil for a plain BERT folder.

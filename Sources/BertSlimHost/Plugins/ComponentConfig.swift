@@ -13,6 +13,13 @@ public enum ComponentConfig {
     /// A decoder positioned on the block, e.g. inside a recipe's own `init(from:)`; its
     /// coding path is already the block's.
     case decoder(Decoder)
+
+    /// A block from Swift values (numbers, strings, booleans, lists of them), keyed by the
+    /// names a component's settings declare (e.g. from ``FirstPartyComponents``).
+    public static func settings(_ values: [String: Any], path: String = "") -> ComponentConfig {
+        let data = (try? JSONSerialization.data(withJSONObject: values, options: [.sortedKeys])) ?? Data("{}".utf8)
+        return .json(String(decoding: data, as: UTF8.self), path: path)
+    }
 }
 
 extension CodingUserInfoKey {
