@@ -43,6 +43,26 @@ func checkCosineLoss(pluginFolder folder: URL, sourceLocation: SourceLocation = 
     #expect(throws: ComponentError.self, sourceLocation: sourceLocation) {
         try pooledLoss(student: ModelOutput(logits: nil), teacher: ModelOutput(logits: nil), batch: batch(labels: [0]))
     }
+    try checkExamplePruner(host, sourceLocation: sourceLocation)
+}
+
+/// The example pruner keeps the SDK's pruner contract: one score per remaining head under
+/// `PruningScores.headGroup(layer:)`, the target counted over original heads, what a step
+/// removed by group, a layer never emptied.
+func checkExamplePruner(_ host: PluginHost, sourceLocation: SourceLocation) throws {
+    let pruner = try host.make("weight-norm-heads", as: (any Pruner).self)
+    let model = BertModel(config: BertConfig(vocabSize: 20, hiddenSize: 16, numHiddenLayers: 2, numAttentionHeads: 4,
+                                             intermediateSize: 16, maxPositionEmbeddings: 8), seed: 5)
+    // Head 2 of layer 0 gets the smallest output columns.
+    let w = model.layers[0].attentionOutput
+    w.value = Tensor(shape: w.shape, scalars: w.value.scalars.enumerated().map { $0.offset % 16 / 4 == 2 ? $0.element * 0.01 : $0.element })
+    let scores = try pruner.score(model, batches: [])
+    #expect(scores.groups.keys.sorted() == [PruningScores.headGroup(layer: 0), PruningScores.headGroup(layer: 1)], sourceLocation: sourceLocation)
+    let first = try pruner.prune(model, scores: scores, target: 0.125)  // 1 of 8 heads
+    #expect(first.removed == [PruningScores.headGroup(layer: 0): [2]], sourceLocation: sourceLocation)
+    let second = try pruner.prune(model, scores: try pruner.score(model, batches: []), target: 1)
+    #expect(model.remainingHeads.map(\.count) == [1, 1] && second.removed.values.map(\.count).reduce(0, +) == 5,
+            sourceLocation: sourceLocation)
 }
 
 @Suite("Third-party plugins", .serialized)

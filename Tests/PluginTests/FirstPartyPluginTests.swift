@@ -152,9 +152,9 @@ struct FirstPartyPluginTests {
               version:  1.0.0
               license:  Apache-2.0
               file:     \(build)/libBasicLosses.so
-              sdk:      1.0.0 (this host: 1.0.0)
+              sdk:      1.1.0 (this host: 1.1.0)
               build:    \(SDKBuildInfo.current.buildID)
-              abi:      1.0, descriptor 96 bytes
+              abi:      1.1, descriptor 96 bytes
               components:
                 loss:mse-logits — mean squared error between student and teacher logits (Tang et al. 2019)
                   KEY        TYPE                     DEFAULT  DOC

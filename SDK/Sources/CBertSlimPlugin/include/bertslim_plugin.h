@@ -23,7 +23,7 @@ extern "C" {
 /* ABI version: major in the high 16 bits, minor in the low 16. A host loads a plugin whose
  * major equals its own; minors only add fields at the end of the tables. */
 #define BERTSLIM_PLUGIN_ABI_MAJOR 1
-#define BERTSLIM_PLUGIN_ABI_MINOR 0
+#define BERTSLIM_PLUGIN_ABI_MINOR 1
 #define BERTSLIM_PLUGIN_ABI_VERSION \
     ((uint32_t)(((uint32_t)BERTSLIM_PLUGIN_ABI_MAJOR << 16) | (uint32_t)BERTSLIM_PLUGIN_ABI_MINOR))
 

@@ -6,6 +6,8 @@ let plugin = PluginDefinition(
     components: [
         .loss(CosineEmbeddingLoss.self, name: "cosine-embedding",
               summary: "1 − cos(student, teacher), averaged over the batch"),
+        .pruner(WeightNormHeadsPruner.self, name: "weight-norm-heads",
+                summary: "removes the attention heads whose output-projection columns have the smallest L2 norm"),
     ])
 
 /// The plugin's one exported symbol.
