@@ -5,7 +5,7 @@ import Foundation
 struct BenchLSTM: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "lstm",
-        abstract: "Time of one training step of an LSTM layer (forward and backward, no optimizer) at batch × seq.",
+        abstract: "Time of one training step of an LSTM layer (forward and backward, no optimizer) at batch × seq, and of its forward pass.",
         discussion: "The input requires gradients and the loss is Σ output ⊙ U for a fixed random U, as in `scripts/bench-vs-pytorch.py lstm`.")
     @Option(help: "Batch size.")
     var batch = 32
@@ -32,8 +32,8 @@ struct BenchLSTM: ParsableCommand {
         try BenchResultLine(what: unidirectional ? "lstm-train" : "bilstm-train", batch: batch, seq: seq, threads: Threads.count,
                             parameters: parameters, timing: result.step, kernels: KernelChoice()).print(json: options.json)
         if !options.json {
-            print(String(format: "forward alone (recording): median %.2f ms (%.0f %% of the step)",
-                         result.forward.medianMs, 100 * result.forward.medianMs / result.step.medianMs))
+            print(String(format: "forward alone (recording): median %.2f ms (%.0f %% of the step); without gradients: median %.2f ms",
+                         result.forward.medianMs, 100 * result.forward.medianMs / result.step.medianMs, result.inference.medianMs))
         }
     }
 }

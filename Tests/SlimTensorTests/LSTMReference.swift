@@ -40,13 +40,15 @@ enum LSTMReference {
             dc = testValues([2, shape.batch, shape.hidden], seed: seed + 4)
         }
 
-        /// The op (at the calling thread's ISA level), with its gradients for Σ out⊙dy + h_n⊙dh + c_n⊙dc.
-        func run() -> [[Float]] {
+        /// The op (at the calling thread's ISA level), with its gradients for Σ out⊙dy + h_n⊙dh + c_n⊙dc
+        /// when `recording`, else only its three outputs.
+        func run(recording: Bool = true) -> [[Float]] {
             let leaves = [x] + directions.flatMap { [$0.weightIH, $0.weightHH, $0.biasIH!, $0.biasHH!] }
-            let tracked = leaves.map { $0.requiringGrad() }
+            let tracked = recording ? leaves.map { $0.requiringGrad() } : leaves
             let out = lstm(tracked[0], LSTMWeights(weightIH: tracked[1], weightHH: tracked[2], biasIH: tracked[3], biasHH: tracked[4]),
                            reverse: LSTMWeights(weightIH: tracked[5], weightHH: tracked[6], biasIH: tracked[7], biasHH: tracked[8]),
                            lengths: shape.lengths)
+            guard recording else { return [out.output.scalars, out.hidden.scalars, out.cell.scalars] }
             (sum(out.output * dy) + sum(out.hidden * dh) + sum(out.cell * dc)).backward()
             let grads = tracked.map { $0.grad?.scalars ?? [] }
             return [out.output.scalars, out.hidden.scalars, out.cell.scalars, grads[0],

@@ -1,11 +1,13 @@
 // The recurrence of an LSTM layer over a padded batch (slim_kernels.h). Each time step is one
-// oneDNN GEMM per direction, h·W_hhᵀ on weights reordered once per call into the layout the
-// primitive wants (plain weights would be repacked by oneDNN at every step), then one fused loop
-// over every direction and row for the gate nonlinearities and the state update. The input
-// projections of all steps are one GEMM made by the caller; so are W_ih's gradient and the
-// input's. W_hh's gradient is one GEMM over all steps at the end of the backward pass.
+// oneDNN GEMM per direction, h·W_hhᵀ on weights in the layout the primitive wants (the caller's
+// cached packing, or reordered once per call: plain weights would be repacked by oneDNN at every
+// step), then one fused loop over every direction and row for the gate nonlinearities and the
+// state update. The input projections of all steps are GEMMs made by the caller; so are W_ih's
+// gradient and the input's. W_hh's gradient is one GEMM over all steps at the end of the
+// backward pass.
 #include "dnnl_exec.h"
 #include "kernels_internal.h"
+#include "packed_weights.h"
 #include "primitive_cache.h"
 
 #include <stdlib.h>
@@ -16,13 +18,14 @@
 // C (m × n) = A (m × k) · B (k × n) (+ C when `accumulate`), B in any layout oneDNN likes.
 typedef struct { int64_t m, n, k; int accumulate; } step_key;
 
+// `context`: the packed weights' layout, or NULL to let oneDNN choose one.
 static dnnl_status_t make_step_pd(const void *raw, const void *context, dnnl_primitive_desc_t *pd) {
-    (void)context;
     const step_key *key = raw;
     dnnl_memory_desc_t a, b, c;
     dnnl_dims_t ad = {key->m, key->k}, bd = {key->k, key->n}, cd = {key->m, key->n};
     dnnl_memory_desc_init_by_tag(&a, 2, ad, dnnl_f32, dnnl_ab);
-    dnnl_memory_desc_init_by_tag(&b, 2, bd, dnnl_f32, dnnl_format_tag_any);
+    if (context) b = *(const dnnl_memory_desc_t *)context;
+    else dnnl_memory_desc_init_by_tag(&b, 2, bd, dnnl_f32, dnnl_format_tag_any);
     dnnl_memory_desc_init_by_tag(&c, 2, cd, dnnl_f32, dnnl_ab);
     dnnl_primitive_attr_t attr;
     dnnl_primitive_attr_create(&attr);
@@ -45,32 +48,42 @@ static dnnl_status_t make_step_pd(const void *raw, const void *context, dnnl_pri
 typedef struct {
     const slim_primitive *gemm;
     dnnl_memory_t a, b, c;
-    void *packed;
+    void *reordered;  // owned: W in the primitive's layout, when no packing was given
 } step_gemm;
 
-// C = A · W (W stored (k, n)) or A · Wᵀ (W stored (n, k), `transposed`), W reordered once.
+// C = A · W (W stored (k, n)) or A · Wᵀ (W stored (n, k), `transposed`), reading `packed` (the
+// caller's cached packing of the (n, k) weights) when given and usable, else W reordered here.
 static dnnl_status_t step_gemm_init(step_gemm *g, int64_t m, int64_t n, int64_t k, const float *w, int transposed,
-                                    int accumulate, const float *a, float *c) {
+                                    const slim_packed_weights *packed, int accumulate, const float *a, float *c) {
     memset(g, 0, sizeof *g);
     step_key key;
     memset(&key, 0, sizeof key);  // padding bytes take part in the hash
     key.m = m; key.n = n; key.k = k; key.accumulate = accumulate;
-    g->gemm = slim_primitive_get(NULL, &key, sizeof key, make_step_pd, NULL);
+    // Primitives made for a packing are evicted with it (primitive_cache.h).
+    if (packed) g->gemm = slim_primitive_get(packed, &key, sizeof key, make_step_pd, slim_packed_weights_layout(packed));
+    if (!g->gemm) {
+        packed = NULL;
+        g->gemm = slim_primitive_get(NULL, &key, sizeof key, make_step_pd, NULL);
+    }
     if (!g->gemm) return dnnl_unimplemented;
     const dnnl_memory_desc_t *a_md = dnnl_primitive_desc_query_md(g->gemm->pd, dnnl_query_src_md, 0);
     const dnnl_memory_desc_t *w_md = dnnl_primitive_desc_query_md(g->gemm->pd, dnnl_query_weights_md, 0);
     const dnnl_memory_desc_t *c_md = dnnl_primitive_desc_query_md(g->gemm->pd, dnnl_query_dst_md, 0);
-    if (posix_memalign(&g->packed, 64, dnnl_memory_desc_get_size(w_md)) != 0) {
-        g->packed = NULL;
-        return dnnl_out_of_memory;
+    void *weights = packed ? slim_packed_weights_data(packed) : NULL;
+    if (!packed) {
+        if (posix_memalign(&g->reordered, 64, dnnl_memory_desc_get_size(w_md)) != 0) {
+            g->reordered = NULL;
+            return dnnl_out_of_memory;
+        }
+        dnnl_memory_desc_t plain;
+        dnnl_dims_t wd = {k, n};
+        dnnl_memory_desc_init_by_tag(&plain, 2, wd, dnnl_f32, transposed ? dnnl_ba : dnnl_ab);
+        if (!slim_dnnl_reorder(&plain, w, w_md, g->reordered)) return dnnl_runtime_error;
+        weights = g->reordered;
     }
-    dnnl_memory_desc_t plain;
-    dnnl_dims_t wd = {k, n};
-    dnnl_memory_desc_init_by_tag(&plain, 2, wd, dnnl_f32, transposed ? dnnl_ba : dnnl_ab);
-    if (!slim_dnnl_reorder(&plain, w, w_md, g->packed)) return dnnl_runtime_error;
     dnnl_engine_t engine = slim_dnnl_engine();
     dnnl_status_t status = dnnl_memory_create(&g->a, a_md, engine, (void *)a);
-    if (status == dnnl_success) status = dnnl_memory_create(&g->b, w_md, engine, g->packed);
+    if (status == dnnl_success) status = dnnl_memory_create(&g->b, w_md, engine, weights);
     if (status == dnnl_success) status = dnnl_memory_create(&g->c, c_md, engine, c);
     return status;
 }
@@ -84,7 +97,7 @@ static void step_gemm_free(step_gemm *g) {
     if (g->a) dnnl_memory_destroy(g->a);
     if (g->b) dnnl_memory_destroy(g->b);
     if (g->c) dnnl_memory_destroy(g->c);
-    free(g->packed);
+    free(g->reordered);
     memset(g, 0, sizeof *g);
 }
 
@@ -131,12 +144,13 @@ static dnnl_status_t outer_product_sum(int64_t m, int64_t n, int64_t rows, const
 /* ---- the fused gate loops ------------------------------------------------------------ */
 
 // Row r of a step is direction r / B, sequence r % B; direction 1 reads time T − 1 − step.
-// The interleaved tensors (xw, y, gates, h_prev, c_prev, dy, dxw) hold direction d of (b, t)
-// at row (b·T + t)·D + d; the states and the per-step buffers are (D, B, ·).
+// The interleaved tensors (y, gates, h_prev, c_prev, dy, dxw) hold direction d of (b, t) at row
+// (b·T + t)·D + d; direction d's input projections are row b·T + t of xw[d], xw_stride apart;
+// the states and the per-step buffers are (D, B, ·).
 struct lstm_step {
-    int64_t directions, batch, steps, hidden, step;
+    int64_t directions, batch, steps, hidden, step, xw_stride;
     const uint8_t *mask;
-    const float *xw, *rec, *dy;
+    const float *xw[2], *rec, *dy;
     float *h, *c, *y, *gates, *h_prev, *c_prev, *dxw, *dstep;
 };
 
@@ -187,7 +201,8 @@ LOOP lstm_forward_rows(void *ctx, int64_t lo, int64_t hi) {
         }
         // Inference keeps no gates: each row writes them to its own slot of a scratch buffer.
         float *gates = k->h_prev ? k->gates + row * 4 * n : k->gates + r * 4 * n;
-        cell_forward(n, k->xw + row * 4 * n, k->rec + r * 4 * n, h, c, y, gates);
+        const float *xw = k->xw[r / k->batch] + (row / k->directions) * k->xw_stride;
+        cell_forward(n, xw, k->rec + r * 4 * n, h, c, y, gates);
     }
 }
 VARIANTS(lstm_forward_rows)
@@ -250,8 +265,8 @@ static float *aligned_floats(int64_t n) {
     return posix_memalign(&p, 64, (size_t)(n > 0 ? n : 1) * sizeof(float)) == 0 ? p : NULL;
 }
 
-int slim_lstm_forward(const slim_lstm_layer *layer, const float *xw, float *y, float *h_n, float *c_n,
-                      float *gates, float *h_prev, float *c_prev) {
+int slim_lstm_forward(const slim_lstm_layer *layer, const float *xw, const float *xw_reverse, int64_t xw_stride,
+                      float *y, float *h_n, float *c_n, float *gates, float *h_prev, float *c_prev) {
     const int64_t D = layer->directions, B = layer->batch, T = layer->steps, H = layer->hidden;
     memset(h_n, 0, (size_t)(D * B * H) * sizeof(float));
     memset(c_n, 0, (size_t)(D * B * H) * sizeof(float));
@@ -261,9 +276,10 @@ int slim_lstm_forward(const slim_lstm_layer *layer, const float *xw, float *y, f
     memset(gemm, 0, sizeof gemm);
     dnnl_status_t status = rec && (gates || scratch) ? dnnl_success : dnnl_out_of_memory;
     const float *weights[2] = {layer->weight_hh, layer->weight_hh_reverse};
+    const slim_packed_weights *packed[2] = {layer->packed_hh, layer->packed_hh_reverse};
     for (int64_t d = 0; d < D && status == dnnl_success; d++)
-        status = step_gemm_init(&gemm[d], B, 4 * H, H, weights[d], 1, 0, h_n + d * B * H, rec + d * B * 4 * H);
-    struct lstm_step k = {D, B, T, H, 0, layer->mask, xw, rec, NULL, h_n, c_n, y,
+        status = step_gemm_init(&gemm[d], B, 4 * H, H, weights[d], 1, packed[d], 0, h_n + d * B * H, rec + d * B * 4 * H);
+    struct lstm_step k = {D, B, T, H, 0, xw_stride, layer->mask, {xw, xw_reverse}, rec, NULL, h_n, c_n, y,
                           gates ? gates : scratch, gates ? h_prev : NULL, gates ? c_prev : NULL, NULL, NULL};
     slim_range_fn rows = PICK(lstm_forward_rows);
     for (int64_t step = 0; step < T && status == dnnl_success; step++) {
@@ -299,8 +315,8 @@ int slim_lstm_backward(const slim_lstm_layer *layer, const float *dy, const floa
     }
     const float *weights[2] = {layer->weight_hh, layer->weight_hh_reverse};
     for (int64_t d = 0; d < D && status == dnnl_success; d++)
-        status = step_gemm_init(&gemm[d], B, H, 4 * H, weights[d], 0, 1, dstep + d * B * 4 * H, dh + d * B * H);
-    struct lstm_step k = {D, B, T, H, 0, layer->mask, NULL, NULL, dy, dh, dc, NULL,
+        status = step_gemm_init(&gemm[d], B, H, 4 * H, weights[d], 0, NULL, 1, dstep + d * B * 4 * H, dh + d * B * H);
+    struct lstm_step k = {D, B, T, H, 0, 0, layer->mask, {NULL, NULL}, NULL, dy, dh, dc, NULL,
                           (float *)gates, NULL, (float *)c_prev, dxw, dstep};
     slim_range_fn rows = PICK(lstm_backward_rows);
     for (int64_t step = T - 1; step >= 0 && status == dnnl_success; step--) {

@@ -3,12 +3,14 @@ import BertSlimSDK
 /// `bertslim bench lstm`: one training step of an LSTM layer on its own — the workload of
 /// `scripts/bench-vs-pytorch.py lstm`, which times `torch.nn.LSTM` the same way.
 public enum LSTMBenchmark {
-    /// Median times of the forward pass (recording gradients) and of a whole step.
+    /// Median times of a whole step, of its forward pass, and of a forward pass without gradients.
     public struct Result: Codable, Sendable {
         /// Forward, backward into the input and every weight, gradients cleared: no optimizer.
         public var step: Timing
         /// The forward pass of such a step alone (it keeps what the backward pass needs).
         public var forward: Timing
+        /// A forward pass with no gradient recorded (inference).
+        public var inference: Timing
     }
 
     /// Times one step on a full batch (no padding) of random inputs that require gradients (an
@@ -36,6 +38,7 @@ public enum LSTMBenchmark {
             parameters.forEach { $0.zeroGrad() }
         }
         let forwardOnly = measure(warmup: 1, runs: runs) { _ = forward() }
-        return Result(step: step, forward: forwardOnly)
+        let inference = withoutGradient { measure(warmup: 2, runs: runs) { _ = forward() } }
+        return Result(step: step, forward: forwardOnly, inference: inference)
     }
 }

@@ -99,15 +99,19 @@ typedef struct {
     const uint8_t *mask;
     /// weight_hh (4H, H) of each direction (the second unused with one direction).
     const float *weight_hh, *weight_hh_reverse;
+    /// The same weights packed by slim_pack_weights (cached by the caller), or NULL: the forward
+    /// pass then reorders them itself.
+    const struct slim_packed_weights *packed_hh, *packed_hh_reverse;
 } slim_lstm_layer;
 
-/// The recurrence from xw (interleaved, x·W_ihᵀ + b_ih + b_hh for every step): writes y
+/// The recurrence from the input projections x·W_ihᵀ + b_ih + b_hh of every step (direction d's
+/// for (b, t) at row b·T + t of xw or xw_reverse, rows xw_stride floats apart): writes y
 /// (interleaved outputs, zero at masked steps) and the final states h_n, c_n (D, B, H), starting
 /// from zero states. When `gates` is not NULL (training), also what the backward pass reads:
 /// gates (interleaved, i, f, g, o after their activations) and h_prev, c_prev (interleaved, the
 /// state entering each step). Returns 0 or a oneDNN status.
-int slim_lstm_forward(const slim_lstm_layer *layer, const float *xw, float *y, float *h_n, float *c_n,
-                      float *gates, float *h_prev, float *c_prev);
+int slim_lstm_forward(const slim_lstm_layer *layer, const float *xw, const float *xw_reverse, int64_t xw_stride,
+                      float *y, float *h_n, float *c_n, float *gates, float *h_prev, float *c_prev);
 /// The backward pass from dy (interleaved) and dh_n, dc_n (D, B, H), each NULL when zero:
 /// writes dxw (interleaved, the gradient of xw; zero at masked steps) and, when not NULL, the
 /// gradients of weight_hh and weight_hh_reverse (4H, H). Returns 0 or a oneDNN status.

@@ -72,40 +72,44 @@ private func lstmLayer(_ x: Tensor, _ directions: [LSTMWeights], mask: [UInt8]?)
         return LSTMOutput(output: .zeros([batch, steps, d * hidden]), hidden: .zeros([d, batch, hidden]),
                           cell: .zeros([d, batch, hidden]))
     }
-    // x: (B·T, I) · W_ih of every direction: (I, D·4H) → xw: (B, T, D·4H), each row's directions side by side.
-    let weightIH = d == 1 ? directions[0].weightIH.detached : concat(directions.map(\.weightIH.detached), axis: 0)
-    let biases = directions.map(\.combinedBias)
-    let bias: Tensor? = biases.allSatisfy({ $0 == nil }) ? nil
-        : concat(biases.map { $0 ?? .zeros([gates]) }, axis: 0)
-    let xw = matmulValue(x, weightIH, m: rows, n: d * gates, k: features, transposeA: false, transposeB: true,
-                         alpha: 1, outShape: [batch, steps, d * gates], bias: bias)
-
     var inputs = [x], weightHHIndex: [Int] = []
     for w in directions {
         weightHHIndex.append(inputs.count + 1)
         inputs += w.tensors
     }
     let training = GradMode.isEnabled && inputs.contains(where: \.requiresGrad)
+    // x·W_ihᵀ + b_ih + b_hh for every step. Without gradients: one GEMM per direction on weights
+    // packed once and cached. With them: one GEMM for all directions, (B·T, I) · (I, D·4H) →
+    // (B, T, D·4H), each row's directions side by side — the layout of dxw, so that dx and dW_ih
+    // are one GEMM each as well.
+    let projected = training ? nil : packedProjections(x, directions)
+    let weightIH = projected == nil ? stacked(directions.map(\.weightIH)) : nil
+    let xw = projected ?? [matmulValue(x, weightIH!, m: rows, n: d * gates, k: features, transposeA: false, transposeB: true,
+                                       alpha: 1, outShape: [batch, steps, d * gates], bias: stackedBias(directions))]
     var output = Tensor(uninitializedShape: [batch, steps, d * hidden])
     var finalHidden = Tensor(uninitializedShape: [d, batch, hidden]), finalCell = Tensor(uninitializedShape: [d, batch, hidden])
     // Kept for the backward pass: the gates after their activations, the state entering each step.
     var gatesKept: Tensor? = training ? Tensor(uninitializedShape: [batch, steps, d * gates]) : nil
     var hiddenKept: Tensor? = training ? Tensor(uninitializedShape: [batch, steps, d * hidden]) : nil
     var cellKept: Tensor? = training ? Tensor(uninitializedShape: [batch, steps, d * hidden]) : nil
-    let status = withLayer(directions, batch: batch, steps: steps, mask: mask) { layer in
-        xw.withUnsafeBufferPointer { xwp in
-            output.withUnsafeMutableBufferPointer { y in
+    let packedHH = directions.map { PackedWeights.of($0.weightHH) }
+    let status = withLayer(directions, packed: packedHH, batch: batch, steps: steps, mask: mask) { layer in
+        xw[0].withUnsafeBufferPointer { forward in withOptionalPointer(xw.count > 1 ? xw[1] : nil) { separate in
+            let reverse = d == 1 ? nil : separate ?? UnsafePointer(forward.baseAddress! + gates)
+            return output.withUnsafeMutableBufferPointer { y in
                 finalHidden.withUnsafeMutableBufferPointer { hn in
                     finalCell.withUnsafeMutableBufferPointer { cn in
                         withMutablePointer(&gatesKept) { g in withMutablePointer(&hiddenKept) { hp in withMutablePointer(&cellKept) { cp in
-                            slim_lstm_forward(layer, xwp.baseAddress, y.baseAddress, hn.baseAddress, cn.baseAddress, g, hp, cp)
+                            slim_lstm_forward(layer, forward.baseAddress, reverse, Int64(xw.count > 1 ? gates : d * gates),
+                                              y.baseAddress, hn.baseAddress, cn.baseAddress, g, hp, cp)
                         } } }
                     }
                 }
             }
-        }
+        } }
     }
     precondition(status == 0, "lstm: oneDNN failed with status \(status) for input \(x.shape)")
+    guard training, let weightIH else { return LSTMOutput(output: output, hidden: finalHidden, cell: finalCell) }
 
     let (xd, needs) = (x.detached, inputs.map(\.requiresGrad))
     let weights = directions.map { LSTMWeights(weightIH: $0.weightIH.detached, weightHH: $0.weightHH.detached) }
@@ -118,7 +122,7 @@ private func lstmLayer(_ x: Tensor, _ directions: [LSTMWeights], mask: [UInt8]?)
             k < d && needs[weightHHIndex[k]] ? Tensor(uninitializedShape: [gates, hidden]) : nil
         }
         var (dWeightHH, dWeightHHReverse) = (weightGradient(0), weightGradient(1))
-        let status = withLayer(weights, batch: batch, steps: steps, mask: mask) { layer in
+        let status = withLayer(weights, packed: [], batch: batch, steps: steps, mask: mask) { layer in
             withOptionalPointer(grads[0]) { dy in withOptionalPointer(grads[1]) { dhn in withOptionalPointer(grads[2]) { dcn in
                 withOptionalPointer(savedGates) { g in withOptionalPointer(savedHidden) { hp in withOptionalPointer(savedCell) { cp in
                     dxw.withUnsafeMutableBufferPointer { dxwp in
@@ -150,20 +154,46 @@ private func lstmLayer(_ x: Tensor, _ directions: [LSTMWeights], mask: [UInt8]?)
     return LSTMOutput(output: results[0], hidden: results[1], cell: results[2])
 }
 
+/// Without gradients: each direction's x·W_ihᵀ + (b_ih + b_hh), `(B, T, 4H)`, through its cached
+/// packed weights; nil when oneDNN cannot pack them.
+private func packedProjections(_ x: Tensor, _ directions: [LSTMWeights]) -> [Tensor]? {
+    var projections: [Tensor] = []
+    for w in directions {
+        guard let p = packedLinear(x, weight: w.weightIH, bias: w.combinedBias, gelu: false) else { return nil }
+        projections.append(p)
+    }
+    return projections
+}
+
+/// The directions' weights stacked along the first axis (no copy for one direction).
+private func stacked(_ weights: [Tensor]) -> Tensor {
+    weights.count == 1 ? weights[0].detached : concat(weights.map(\.detached), axis: 0)
+}
+
+/// Every direction's b_ih + b_hh, stacked; nil when no direction has a bias.
+private func stackedBias(_ directions: [LSTMWeights]) -> Tensor? {
+    let biases = directions.map(\.combinedBias)
+    if biases.allSatisfy({ $0 == nil }) { return nil }
+    return stacked(biases.map { $0 ?? .zeros([4 * directions[0].hiddenSize]) })
+}
+
 /// Runs `body` with the C description of the layer (pointers valid only inside).
-private func withLayer(_ directions: [LSTMWeights], batch: Int, steps: Int, mask: [UInt8]?,
+private func withLayer(_ directions: [LSTMWeights], packed: [PackedWeights?], batch: Int, steps: Int, mask: [UInt8]?,
                        _ body: (UnsafePointer<slim_lstm_layer>) -> Int32) -> Int32 {
     let reverse = directions.count > 1 ? directions[1].weightHH : nil
-    return directions[0].weightHH.withUnsafeBufferPointer { forward in
-        withOptionalPointer(reverse) { backward in
-            func run(_ maskPointer: UnsafePointer<UInt8>?) -> Int32 {
-                var layer = slim_lstm_layer(directions: Int64(directions.count), batch: Int64(batch), steps: Int64(steps),
-                                            hidden: Int64(directions[0].hiddenSize), mask: maskPointer,
-                                            weight_hh: forward.baseAddress, weight_hh_reverse: backward)
-                return body(&layer)
+    return withExtendedLifetime(packed) {
+        directions[0].weightHH.withUnsafeBufferPointer { forward in
+            withOptionalPointer(reverse) { backward in
+                func run(_ maskPointer: UnsafePointer<UInt8>?) -> Int32 {
+                    var layer = slim_lstm_layer(directions: Int64(directions.count), batch: Int64(batch), steps: Int64(steps),
+                                                hidden: Int64(directions[0].hiddenSize), mask: maskPointer,
+                                                weight_hh: forward.baseAddress, weight_hh_reverse: backward,
+                                                packed_hh: packed.first??.handle, packed_hh_reverse: packed.count > 1 ? packed[1]?.handle : nil)
+                    return body(&layer)
+                }
+                guard let mask else { return run(nil) }
+                return mask.withUnsafeBufferPointer { run($0.baseAddress) }
             }
-            guard let mask else { return run(nil) }
-            return mask.withUnsafeBufferPointer { run($0.baseAddress) }
         }
     }
 }
