@@ -136,6 +136,22 @@ private func weights(_ leaves: [String: Tensor], suffix: String) -> LSTMWeights?
         #expect(p.grad != nil && p.grad!.scalars.contains { $0 != 0 })
     }
 
+    @Test("frozen weights get no gradient and change no other")
+    func frozenWeights() {
+        var g = SeededGenerator(seed: 12)
+        let (f, r) = (LSTMWeights.random(inputSize: 3, hiddenSize: 4, using: &g), LSTMWeights.random(inputSize: 3, hiddenSize: 4, using: &g))
+        let x = testValues([2, 3, 3], seed: 13)
+        func gradients(freezing frozen: Bool) -> (x: [Float], hh: [Float], ih: Tensor?) {
+            let (leaf, wih, whh) = (x.requiringGrad(), frozen ? f.weightIH : f.weightIH.requiringGrad(), f.weightHH.requiringGrad())
+            let out = lstm(leaf, LSTMWeights(weightIH: wih, weightHH: whh, biasIH: f.biasIH, biasHH: f.biasHH), reverse: r, lengths: [3, 2])
+            sum(out.output * testValues(out.output.shape, seed: 14)).backward()
+            return (leaf.grad!.scalars, whh.grad!.scalars, wih.grad)
+        }
+        let (all, frozen) = (gradients(freezing: false), gradients(freezing: true))
+        #expect(all.ih != nil && frozen.ih == nil)
+        #expect(frozen.x == all.x && frozen.hh == all.hh)
+    }
+
     @Test("empty batches and zero-length sequences give zeros")
     func emptyInputs() {
         var g = SeededGenerator(seed: 9)

@@ -137,13 +137,14 @@ private func lstmLayer(_ x: Tensor, _ directions: [LSTMWeights], mask: [UInt8]?)
         // The rest are GEMMs over all steps: dx = dxw · W_ih, dW_ih = dxwᵀ · x, db = Σ_rows dxw.
         let dx = needs[0] ? matmulValue(dxw, weightIH, m: rows, n: features, k: d * gates, transposeA: false,
                                         transposeB: false, alpha: 1, outShape: xd.shape) : nil
-        let dWeightIH = matmulValue(dxw, xd, m: d * gates, n: features, k: rows, transposeA: true, transposeB: false,
-                                    alpha: 1, outShape: [d * gates, features])
+        let needIH = directions.indices.contains { needs[weightHHIndex[$0] - 1] }
+        let dWeightIH = needIH ? matmulValue(dxw, xd, m: d * gates, n: features, k: rows, transposeA: true,
+                                             transposeB: false, alpha: 1, outShape: [d * gates, features]) : nil
         let dBias = dxw.sum(toShape: [d * gates])
         var grads: [Tensor?] = [dx]
         for (k, w) in directions.enumerated() {
             let part = k * gates..<(k + 1) * gates
-            grads.append(d == 1 ? dWeightIH : dWeightIH.slice(axis: 0, range: part))
+            grads.append(d == 1 ? dWeightIH : dWeightIH?.slice(axis: 0, range: part))
             grads.append(k == 0 ? dWeightHH : dWeightHHReverse)
             let db = d == 1 ? dBias : dBias.slice(axis: 0, range: part)
             if w.biasIH != nil { grads.append(db) }
