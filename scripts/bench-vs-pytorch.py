@@ -6,6 +6,8 @@
     .venv/bin/python scripts/bench-vs-pytorch.py distill  # one step of a 3-layer student on cached teacher logits, 32x64
     .venv/bin/python scripts/bench-vs-pytorch.py prune-heads  # 6 of 12 heads removed in every layer, 8x128:
                                                               # pruned ÷ unpruned latency on each side
+    .venv/bin/python scripts/bench-vs-pytorch.py lstm     # one training step of a bidirectional LSTM layer,
+                                                          # 32x64, input 300, hidden 300: forward + backward
 
 Alternates BertSlim (`bertslim bench ... --json`, release build) and PyTorch for several
 rounds, takes each side's median over rounds, and prints one ratio per op:
@@ -111,6 +113,8 @@ def child(args):
             ms = timed(lambda: model(input_ids=ids, attention_mask=mask), args.runs)
     elif args.child == "distill":
         ms = torch_distill_step(args)
+    elif args.child == "lstm":
+        ms = torch_lstm_step(args)
     else:
         model = torch_model(args.model, head=True).train()
         ids, mask = random_batch(30522, args.batch, args.seq)
@@ -164,6 +168,23 @@ def torch_distill_step(args):
     return timed(step, args.runs, warmup=2)
 
 
+def torch_lstm_step(args):
+    """One training step of torch.nn.LSTM on a full batch, as `bertslim bench lstm` times it: forward,
+    backward from sum(output * U) for a fixed random U into the input (which requires gradients, as an
+    embedding's output would) and every weight, gradients cleared; no optimizer."""
+    lstm = torch.nn.LSTM(args.input, args.hidden, batch_first=True, bidirectional=not args.unidirectional)
+    g = torch.Generator().manual_seed(1)
+    x = torch.randn(args.batch, args.seq, args.input, generator=g).requires_grad_(True)
+    upstream = torch.randn(args.batch, args.seq, (1 if args.unidirectional else 2) * args.hidden, generator=g)
+
+    def step():
+        output, _ = lstm(x)
+        (output * upstream).sum().backward()
+        lstm.zero_grad(set_to_none=True)
+        x.grad = None
+    return timed(step, args.runs, warmup=2)
+
+
 def run_measured(command):
     """Runs a child process; returns its JSON output and its peak RSS in MB."""
     process = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
@@ -184,6 +205,9 @@ def model_rows(what, args):
                 rows.append((f"{model} {batch}x{seq}",
                              [str(BERTSLIM), "bench", "infer", *source, "--batch", str(batch), "--seq", str(seq)],
                              ["--model", model, "--batch", str(batch), "--seq", str(seq)]))
+    elif what == "lstm":
+        shape = ["--batch", "32", "--seq", "64", "--input", "300", "--hidden", "300"]
+        rows.append(("bilstm train 32x64 300/300", [str(BERTSLIM), "bench", "lstm", *shape], shape))
     elif what == "distill":
         rows.append(("student-3L distill 32x64",
                      [str(BERTSLIM), "bench", "distill", "--model", str(MODEL), "--student-layers", "3", "--batch", "32", "--seq", "64"],
@@ -196,7 +220,7 @@ def model_rows(what, args):
 
 
 def compare_models(args):
-    runs = args.runs if args.what == "infer" else min(args.runs, 8)
+    runs = args.runs if args.what in ("infer", "lstm") else min(args.runs, 8)
     ours, theirs, rss, online = {}, {}, {}, {}
     for _ in range(args.rounds):
         for label, slim, torch_args in model_rows(args.what, args):
@@ -253,12 +277,15 @@ def compare_pruning(args):
 
 def main():
     parser = argparse.ArgumentParser()
-    parser.add_argument("what", choices=["ops", "infer", "train", "distill", "prune-heads"])
+    parser.add_argument("what", choices=["ops", "infer", "train", "distill", "prune-heads", "lstm"])
     parser.add_argument("--prune-heads", type=int, default=0, help="heads removed from every layer (prune-heads: default 6)")
-    parser.add_argument("--child", choices=["infer", "train", "distill"], help=argparse.SUPPRESS)
+    parser.add_argument("--child", choices=["infer", "train", "distill", "lstm"], help=argparse.SUPPRESS)
     parser.add_argument("--model", default="minilm-l6", help=argparse.SUPPRESS)
     parser.add_argument("--batch", type=int, default=8, help=argparse.SUPPRESS)
     parser.add_argument("--seq", type=int, default=128, help=argparse.SUPPRESS)
+    parser.add_argument("--input", type=int, default=300, help=argparse.SUPPRESS)
+    parser.add_argument("--hidden", type=int, default=300, help=argparse.SUPPRESS)
+    parser.add_argument("--unidirectional", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--runs", type=int, default=15)
     parser.add_argument("--threads", type=int, default=2)

@@ -5,7 +5,7 @@ import Foundation
 struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Measure BertSlim's speed (median of repeated runs; compare with scripts/bench-vs-pytorch.py).",
-        subcommands: [BenchOps.self, BenchInfer.self, BenchTrain.self, BenchDistill.self]
+        subcommands: [BenchOps.self, BenchInfer.self, BenchTrain.self, BenchDistill.self, BenchLSTM.self]
     )
 }
 

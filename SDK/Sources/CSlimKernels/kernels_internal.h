@@ -1,5 +1,5 @@
 // Shared by the kernel files, not part of the public header: the multi-versioning macros,
-// the parallel grains and the vectorisable exp and normal CDF.
+// the parallel grains and the vectorisable exp, tanh, sigmoid and normal CDF.
 #ifndef SLIM_KERNELS_INTERNAL_H
 #define SLIM_KERNELS_INTERNAL_H
 
@@ -55,6 +55,22 @@ static inline __attribute__((always_inline)) float vexp(float x) {
     union { float f; int32_t i; } bits = {.i = ((int32_t)k + 127) << 23};
     return p * bits.f;
 }
+
+// tanh from exp: 1 − 2/(e^{2|x|} + 1) loses relative accuracy as |x| → 0 (it subtracts
+// two numbers close to 1), so below 0.25 the odd Taylor series takes over (next term
+// < 1e-8 relative there). Both are computed and one selected, which keeps the loop
+// branch-free. NaN falls through the exp form and stays NaN.
+static inline __attribute__((always_inline)) float vtanh(float x) {
+    float a = fabsf(x), a2 = a * a;
+    float big = 1.0f - 2.0f / (vexp(2.0f * a) + 1.0f);
+    float small = a + a * a2 * (-1.0f / 3.0f + a2 * (2.0f / 15.0f + a2 * (-17.0f / 315.0f +
+                  a2 * (62.0f / 2835.0f))));
+    return copysignf(a < 0.25f ? small : big, x);
+}
+
+// 1/(1 + e^{−x}) has no cancellation: for very negative x it is tiny and still accurate
+// relative to itself until e^{−x} saturates (x < −87).
+static inline __attribute__((always_inline)) float vsigmoid(float x) { return 1.0f / (1.0f + vexp(-x)); }
 
 // Φ(x), the standard normal CDF, as ½(1 + erf(x/√2)) with erf from Abramowitz & Stegun
 // 7.1.26 (absolute error < 1.5e-7): a 5-term polynomial in t = 1/(1 + p·z) times e^{-z²}.

@@ -1,6 +1,7 @@
 // oneDNN float matmul: one primitive per (shape, layout, fused operations), made on first use
 // and kept in the shared cache (primitive_cache.h); packed weights own theirs.
 #include "dnnl_exec.h"
+#include "packed_weights.h"
 #include "primitive_cache.h"
 #include "slim_kernels.h"
 
@@ -126,6 +127,10 @@ slim_packed_weights *slim_pack_weights(const float *w, int64_t n, int64_t k) {
     if (!ok) { slim_packed_weights_free(p); return NULL; }
     return p;
 }
+
+const dnnl_memory_desc_t *slim_packed_weights_layout(const slim_packed_weights *w) { return &w->md; }
+
+void *slim_packed_weights_data(const slim_packed_weights *w) { return w->data; }
 
 void slim_packed_weights_free(slim_packed_weights *p) {
     if (!p) return;

@@ -88,6 +88,37 @@ void slim_embedding_gather(const float *table, const int32_t *ids, float *out, i
 void slim_embedding_scatter_add(const int32_t *ids, const float *dy, float *dtable, int64_t rows,
                                 int64_t width);
 
+/// One LSTM layer over a padded batch (lstm.c): B sequences of T steps, H hidden units, one
+/// direction or two (the second runs from step T − 1 down to 0). Gates in PyTorch's order
+/// i, f, g, o. Tensors marked "interleaved" hold direction d of (b, t) at row (b·T + t)·D + d:
+/// (B, T, D·4H) for gates, (B, T, D·H) for states and outputs.
+typedef struct {
+    int64_t directions, batch, steps, hidden;
+    /// (B, T): nonzero where a step holds a token; NULL when all do. A step without one leaves
+    /// the state as it was and outputs zeros, so each direction starts at its own first token.
+    const uint8_t *mask;
+    /// weight_hh (4H, H) of each direction (the second unused with one direction).
+    const float *weight_hh, *weight_hh_reverse;
+    /// The same weights packed by slim_pack_weights (cached by the caller), or NULL: the forward
+    /// pass then reorders them itself.
+    const struct slim_packed_weights *packed_hh, *packed_hh_reverse;
+} slim_lstm_layer;
+
+/// The recurrence from the input projections x·W_ihᵀ + b_ih + b_hh of every step (direction d's
+/// for (b, t) at row b·T + t of xw or xw_reverse, rows xw_stride floats apart): writes y
+/// (interleaved outputs, zero at masked steps) and the final states h_n, c_n (D, B, H), starting
+/// from zero states. When `gates` is not NULL (training), also what the backward pass reads:
+/// gates (interleaved, i, f, g, o after their activations) and h_prev, c_prev (interleaved, the
+/// state entering each step). Returns 0 or a oneDNN status.
+int slim_lstm_forward(const slim_lstm_layer *layer, const float *xw, const float *xw_reverse, int64_t xw_stride,
+                      float *y, float *h_n, float *c_n, float *gates, float *h_prev, float *c_prev);
+/// The backward pass from dy (interleaved) and dh_n, dc_n (D, B, H), each NULL when zero:
+/// writes dxw (interleaved, the gradient of xw; zero at masked steps) and, when not NULL, the
+/// gradients of weight_hh and weight_hh_reverse (4H, H). Returns 0 or a oneDNN status.
+int slim_lstm_backward(const slim_lstm_layer *layer, const float *dy, const float *dh_n, const float *dc_n,
+                       const float *gates, const float *h_prev, const float *c_prev, float *dxw,
+                       float *dw_hh, float *dw_hh_reverse);
+
 #ifdef __cplusplus
 }
 #endif
