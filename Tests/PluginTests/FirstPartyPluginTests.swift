@@ -152,9 +152,9 @@ struct FirstPartyPluginTests {
               version:  1.0.0
               license:  Apache-2.0
               file:     \(build)/libBasicLosses.so
-              sdk:      1.1.0 (this host: 1.1.0)
+              sdk:      1.2.0 (this host: 1.2.0)
               build:    \(SDKBuildInfo.current.buildID)
-              abi:      1.1, descriptor 96 bytes
+              abi:      1.2, descriptor 96 bytes
               components:
                 loss:mse-logits — mean squared error between student and teacher logits (Tang et al. 2019)
                   KEY        TYPE                     DEFAULT  DOC
@@ -191,7 +191,7 @@ struct PluginHostAPITests {
         } throws: { String(describing: $0) == "no pruner named \"mse-logits\" (known: sixteen-heads)" }
         #expect {
             _ = try host.make("mse-logits", as: String.self)
-        } throws: { String(describing: $0) == "String is not a component role (Teacher, Student, Loss, Quantizer or Pruner)" }
+        } throws: { String(describing: $0) == "String is not a component role (Teacher, Student, Loss, Quantizer, Pruner or Augmenter)" }
     }
 
     @Test func theSearchPathPutsExplicitFoldersFirst() {

@@ -97,6 +97,7 @@ struct StageRun {
         var context = ComponentContext(labelCount: data.labels.count, teacher: teacher.map(ModelTeacher.init),
                                        seed: recipe.seed, baseDirectory: recipe.baseDirectory, selection: selection)
         context.training = data.splits[.train]?.dataset
+        context.tokenizer = data.tokenizer
         return context
     }
 

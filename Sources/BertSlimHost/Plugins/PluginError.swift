@@ -95,7 +95,7 @@ public enum PluginError: Error, CustomStringConvertible, Equatable, Sendable {
         case .unknownPlugin(let id, let known):
             return "no plugin with id \(id) (loaded: \(known.isEmpty ? "none" : known.joined(separator: ", ")))"
         case .unknownRole(let role):
-            return "\(role) is not a component role (Teacher, Student, Loss, Quantizer or Pruner)"
+            return "\(role) is not a component role (Teacher, Student, Loss, Quantizer, Pruner or Augmenter)"
         case .componentFailed(let kind, let name, let reason):
             return "\(kind.rawValue) \"\(name)\": \(reason)"
         }

@@ -179,7 +179,7 @@ public final class PluginHost {
 
     /// Makes a component in its role: `try host.make("mse-logits", as: (any Loss).self)`.
     /// - Parameter role: `(any Teacher).self`, `(any Student).self`, `(any Loss).self`,
-    ///   `(any Quantizer).self` or `(any Pruner).self`.
+    ///   `(any Quantizer).self`, `(any Pruner).self` or `(any Augmenter).self`.
     /// - Throws: ``SettingsError`` for a bad block, ``PluginError`` otherwise.
     public func make<Role>(_ name: String, as role: Role.Type, config: ComponentConfig = .empty,
                            context: ComponentContext = ComponentContext()) throws -> Role {
@@ -198,7 +198,7 @@ public final class PluginHost {
     static func kind(of role: Any.Type) -> ComponentKind? {
         let roles: [(Any.Type, ComponentKind)] = [((any Teacher).self, .teacher), ((any Student).self, .student),
                                                   ((any Loss).self, .loss), ((any Quantizer).self, .quantizer),
-                                                  ((any Pruner).self, .pruner)]
+                                                  ((any Pruner).self, .pruner), ((any Augmenter).self, .augmenter)]
         return roles.first { ObjectIdentifier($0.0) == ObjectIdentifier(role) }?.1
     }
 }

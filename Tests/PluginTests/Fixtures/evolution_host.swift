@@ -1,6 +1,6 @@
-// A minimal host compiled against a patched "SDK 1.1": loads a plugin built against SDK 1.0,
+// A minimal host compiled against a patched next-minor SDK: loads a plugin built against this one,
 // makes its first component and uses a protocol requirement and a struct field that did not
-// exist in 1.0. Prints what it saw, one fact per line.
+// exist in that one. Prints what it saw, one fact per line.
 import BertSlimSDK
 import CBertSlimPlugin
 import Foundation

@@ -144,6 +144,11 @@ public struct ComponentDeclaration {
         Self(factory: ComponentFactory(type, kind: .pruner, name: name, summary: summary))
     }
 
+    /// An augmenter (SDK 1.2): a distill stage's `augment:` block names it.
+    public static func augmenter<T: Augmenter>(_ type: T.Type, name: String, summary: String) -> Self {
+        Self(factory: ComponentFactory(type, kind: .augmenter, name: name, summary: summary))
+    }
+
     /// A model that saved folders naming `name` rebuild (SDK 1.1). A trainable model that also
     /// reloads (a student saved in its own format) is declared as both `.student` and `.model`.
     public static func model<T: LoadableModel>(_ type: T.Type, name: String, summary: String) -> Self {

@@ -1,4 +1,4 @@
-/// A part a plugin contributes — a teacher, student, loss, quantizer or pruner — built by the
+/// A part a plugin contributes — a teacher, student, loss, quantizer, pruner or augmenter — built by the
 /// host from its recipe block.
 ///
 /// The host decodes the block into ``Settings`` (unknown keys are errors with their key path)
@@ -31,6 +31,8 @@ public enum ComponentKind: String, CaseIterable, Codable, Sendable {
     case pruner
     /// A model a saved folder rebuilds (``LoadableModel``); SDK 1.1.
     case model
+    /// Makes new training texts from old ones (``Augmenter``); SDK 1.2.
+    case augmenter
 
     /// The number the C descriptor uses (`BERTSLIM_COMPONENT_*`).
     public var abiValue: UInt32 {
@@ -41,6 +43,7 @@ public enum ComponentKind: String, CaseIterable, Codable, Sendable {
         case .quantizer: return 4
         case .pruner: return 5
         case .model: return 6
+        case .augmenter: return 7
         }
     }
 
@@ -71,6 +74,11 @@ public struct ComponentContext {
     /// the run has no data (e.g. a model loaded for prediction). Added after the first
     /// release, so the initializer leaves it nil and the host sets it.
     public var training: TextDataset? = nil
+    /// The tokenizer the stage's data is encoded with (the teacher's WordPiece vocabulary and
+    /// special tokens), for components that work on its tokens: an augmenter writing `[MASK]`,
+    /// a student over WordPiece ids that keeps only the rows its data uses. Nil when the run has
+    /// no data. Added in SDK 1.2: the initializer leaves it nil and the host sets it.
+    public var tokenizer: WordPieceTokenizer? = nil
 
     /// A context from its parts.
     public init(labelCount: Int? = nil, teacher: (any Teacher)? = nil, seed: UInt64 = 0,
