@@ -10,6 +10,7 @@ let pluginNames = [
     "HintonKD",
     "BertStudent",
     "LogisticRegressionStudent",
+    "BiLSTMStudent",
     "SixteenHeads",
     "Q8BERT",
 ]
