@@ -11,6 +11,7 @@ let pluginNames = [
     "BertStudent",
     "LogisticRegressionStudent",
     "BiLSTMStudent",
+    "TangAugmentation",
     "SixteenHeads",
     "Q8BERT",
 ]

@@ -138,6 +138,7 @@ struct FirstPartyPluginTests {
             org.bertslim.logistic-regression  1.0.0    student:logistic-regression, model:logistic-regression  \(build)/libLogisticRegressionStudent.so
             org.bertslim.q8bert               1.0.0    quantizer:q8bert, model:q8bert-int8                     \(build)/libQ8BERT.so
             org.bertslim.sixteen-heads        1.0.0    pruner:sixteen-heads                                    \(build)/libSixteenHeads.so
+            org.bertslim.tang-augmentation    1.0.0    augmenter:tang-rules                                    \(build)/libTangAugmentation.so
 
             """)
         #expect(result.errors.isEmpty)
@@ -181,6 +182,7 @@ struct PluginHostAPITests {
         #expect(host.components(of: .loss).map(\.name) == ["cross-entropy", "hinton-kd", "mse-logits"])
         #expect(host.components(of: .student).map(\.name) == ["bert-student", "bilstm", "logistic-regression"])
         #expect(host.components(of: .model).map(\.name) == ["bilstm", "logistic-regression", "q8bert-int8"])
+        #expect(host.components(of: .augmenter).map(\.name) == ["tang-rules"])
         #expect(host.components(of: .pruner).map(\.name) == ["sixteen-heads"])
         #expect(try host.factory(.loss, "cross-entropy").settings.map(\.key) == ["label_smoothing"])
     }

@@ -44,6 +44,19 @@ final class TeacherOutputCache {
         return output
     }
 
+    /// Stores logits computed before (a transfer set read back from the stage cache): row i of
+    /// the row-major `(N, classes)` values is example i's. Only for a cache that keeps logits
+    /// alone (an empty request), since these examples would otherwise count as cached without
+    /// their internals.
+    func store(logits values: [Float], classes: Int) {
+        guard request.isEmpty, classes > 0 else { return }
+        shapes.classes = classes
+        for row in 0..<values.count / classes where logits[row] == nil {
+            logits[row] = Array(values[row * classes..<(row + 1) * classes])
+            storedValues += classes
+        }
+    }
+
     private func lengths(_ batch: Batch) -> [Int] {
         let t = batch.length
         let mask = batch.attentionMask.scalars

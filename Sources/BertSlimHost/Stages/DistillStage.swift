@@ -21,19 +21,23 @@ public struct DistillStage: Stage, Equatable {
     public var losses: [ComponentReference] = []
     public var training = TrainingBlock()
     public var teacherOutputs = TeacherOutputs.auto
+    /// An augmenter whose texts join the training split, labelled by the teacher.
+    public var augment: ComponentReference?
     public init() {}
     public static var keys: [SettingKey<DistillStage>] {
         [SettingKey("student", \.student, "{component: name, settings: {…}} or {model: folder}"),
          SettingKey("losses", \.losses, "[{component: name, weight: schedule, settings: {…}}, …]"),
          SettingKey("teacher_outputs", \.teacherOutputs,
-                    "auto: computed once per example and reused each epoch unless a component needs them online; cached; online")]
+                    "auto: computed once per example and reused each epoch unless a component needs them online; cached; online"),
+         SettingKey("augment", \.augment, "{component: name, settings: {…}}: an augmenter whose texts the teacher labels and the student also learns from")]
             + TrainingBlock.trainingKeys(\.training)
     }
 
-    /// The student (a component, or nil for a model folder) and the losses, resolved once.
+    /// The student (a component, or nil for a model folder), the losses and the augmenter, resolved once.
     struct Plan {
         let student: ResolvedComponent?
         let losses: [ResolvedComponent]
+        let augmenter: ResolvedComponent?
     }
 
     func plan(_ check: StageCheck) throws -> Plan {
@@ -58,12 +62,28 @@ public struct DistillStage: Stage, Equatable {
             try check.rejectKeys(["model"], at: "losses[\(l)]", known: ["component", "weight", "settings"])
             return try check.resolve(losses[l], kind: .loss, key: "losses[\(l)]")
         }
-        return Plan(student: resolvedStudent, losses: resolvedLosses)
+        var augmenter: ResolvedComponent?
+        if let augment {
+            try check.rejectKeys(["model", "weight"], at: "augment", known: ["component", "settings"])
+            if check.recipe.data.pairColumn != nil { throw check.invalid("augment", "augmenting sentence pairs is not supported") }
+            augmenter = try check.resolve(augment, kind: .augmenter, key: "augment")
+        }
+        return Plan(student: resolvedStudent, losses: resolvedLosses, augmenter: augmenter)
     }
 
     func run(_ plan: Plan, in run: StageRun) throws -> StageRecord {
         let teacher = try run.currentModel()
-        let context = run.componentContext(teacher: teacher)
+        var context = run.componentContext(teacher: teacher)
+        let losses = try plan.losses.map { (loss: try $0.make(as: (any Loss).self, context: context), weight: $0.weight) }
+        let request = losses.reduce(into: OutputRequest()) { $0.formUnion($1.loss.request) }
+        var train = try run.split(.train)
+        var transfer: TransferSetAugmentation?
+        if let augmenter = plan.augmenter {
+            transfer = try TransferSetAugmentation(augmenter: augmenter.make(as: (any Augmenter).self, context: context),
+                                                   teacher: teacher, request: request, run: run)
+            train = transfer?.train ?? train
+            context.training = train.dataset
+        }
         let studentModel: any Model
         if let component = plan.student {
             studentModel = try component.make(as: (any Student).self, context: context)
@@ -73,13 +93,12 @@ public struct DistillStage: Stage, Equatable {
                 classifier.addClassifier(labels: run.data.labels.names, seed: run.recipe.seed)
             }
         }
-        let losses = try plan.losses.map { (loss: try $0.make(as: (any Loss).self, context: context), weight: $0.weight) }
-        let request = losses.reduce(into: OutputRequest()) { $0.formUnion($1.loss.request) }
         let needsTeacher = losses.contains { $0.loss.needsTeacher }
-        let cache = needsTeacher ? try teacherCache(components: [studentModel] + losses.map(\.loss), request: request, run: run) : nil
+        let cache = needsTeacher ? try teacherCache(components: [studentModel] + losses.map(\.loss), request: request,
+                                                    filled: transfer?.cache, run: run) : nil
         var settings = training.settings
         settings.seed = run.recipe.seed
-        let trainer = try Trainer(model: studentModel, train: try run.split(.train), settings: settings) { batch, progress in
+        let trainer = try Trainer(model: studentModel, train: train, settings: settings) { batch, progress in
             let studentOutput = try studentModel.forward(batch, request: request, training: true)
             func runTeacher() throws -> ModelOutput {
                 try withoutGradient { try teacher.forward(batch, request: request, training: false) }
@@ -106,18 +125,19 @@ public struct DistillStage: Stage, Equatable {
 
     /// The cache for the teacher's outputs, or nil when the teacher must run on every batch:
     /// `teacher_outputs: online`, or `auto` with a student or loss that says so (`OnlineTeacherOutputs`).
-    private func teacherCache(components: [Any], request: OutputRequest, run: StageRun) throws -> TeacherOutputCache? {
+    /// `filled` holds outputs computed already (the augmented transfer set's).
+    private func teacherCache(components: [Any], request: OutputRequest, filled: TeacherOutputCache?, run: StageRun) throws -> TeacherOutputCache? {
         let online = components.compactMap { $0 as? any OnlineTeacherOutputs }.filter(\.needsOnlineTeacherOutputs)
         switch teacherOutputs {
         case .online:
             return nil
         case .auto:
-            return online.isEmpty ? TeacherOutputCache(request: request) : nil
+            return online.isEmpty ? filled ?? TeacherOutputCache(request: request) : nil
         case .cached:
             guard online.isEmpty else {
                 throw run.failure("teacher_outputs: cached, but \(online.map { "\(Swift.type(of: $0))" }.joined(separator: ", ")) needs the teacher run on every batch")
             }
-            return TeacherOutputCache(request: request)
+            return filled ?? TeacherOutputCache(request: request)
         }
     }
 }
