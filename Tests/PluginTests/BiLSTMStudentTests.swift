@@ -81,6 +81,29 @@ struct BiLSTMStudentTests {
         }
     }
 
+    @Test("logits and every gradient match PyTorch's modules (scripts/make-bilstm-fixtures.py)", arguments: ["final", "max"])
+    func matchesPyTorch(pooling: String) throws {
+        let folder = TestEnvironment.fixtureSources.appendingPathComponent("bilstm-\(pooling)")
+        let model = try ModelFolder.load(folder.path, host: firstPartyHost())
+        let golden = try SafetensorsFile(path: folder.appendingPathComponent("golden.safetensors").path)
+        let ids = try golden.integers(named: "ids", as: Int32.self), lengths = try golden.integers(named: "lengths", as: Int32.self).scalars
+        let (b, t) = (ids.shape[0], ids.shape[1])
+        let mask = (0..<(b * t)).map { Int32($0 % t < Int(lengths[$0 / t]) ? 1 : 0) }
+        let labels = try golden.integers(named: "labels", as: Int32.self).scalars
+        let batch = Batch(inputIDs: IntTensor(shape: [b, t], scalars: ids.scalars), attentionMask: IntTensor(shape: [b, t], scalars: mask),
+                          tokenTypeIDs: IntTensor(repeating: 0, shape: [b, t]), labels: IntTensor(shape: [b], scalars: labels))
+        let logits = try #require(try model.forward(batch, request: [], training: true).logits)
+        func expectSame(_ a: Tensor, _ b: Tensor, _ what: String) {
+            #expect(a.shape == b.shape, "\(what): \(a.shape) vs \(b.shape)")
+            for (x, y) in zip(a.scalars, b.scalars) { expectClose(x, Double(y), atol: 1e-5, rtol: 1e-4) }
+        }
+        expectSame(logits, try golden.tensor(named: "logits"), "logits")
+        try crossEntropy(logits, labels: try #require(batch.labels)).backward()
+        for (name, parameter) in model.namedParameters {
+            expectSame(try #require(parameter.grad, "\(name)"), try golden.tensor(named: "grad.\(name)"), name)
+        }
+    }
+
     @Test func badInputsThrowInsteadOfTrapping() throws {
         let made = try student("{}")
         #expect {

@@ -79,6 +79,8 @@ private func weights(_ leaves: [String: Tensor], suffix: String) -> LSTMWeights?
     static let referenceShapes: [LSTMReference.Shape] = [
         .init(batch: 3, steps: 5, input: 7, hidden: 19, lengths: [5, 0, 3], scale: 1),
         .init(batch: 5, steps: 9, input: 33, hidden: 37, lengths: [9, 1, 4, 9, 7], scale: 1),
+        // one sequence (a latency-bound BiLSTM student at batch 1)
+        .init(batch: 1, steps: 6, input: 9, hidden: 37, lengths: [6], scale: 1),
         // weights large enough to saturate every gate: the loops must stay finite and exact there
         .init(batch: 2, steps: 4, input: 5, hidden: 21, lengths: [4, 3], scale: 12),
     ]
