@@ -152,7 +152,7 @@ struct FirstPartyPluginTests {
               version:  1.0.0
               license:  Apache-2.0
               file:     \(build)/libBasicLosses.so
-              sdk:      1.1.0 (this host: 1.1.0)
+              sdk:      1.2.0 (this host: 1.2.0)
               build:    \(SDKBuildInfo.current.buildID)
               abi:      1.1, descriptor 96 bytes
               components:
