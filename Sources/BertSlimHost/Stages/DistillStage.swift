@@ -21,49 +21,57 @@ public struct DistillStage: Stage, Equatable {
     public var losses: [ComponentReference] = []
     public var training = TrainingBlock()
     public var teacherOutputs = TeacherOutputs.auto
+    /// What the losses learn from, when not the stage's model: `{model: folder}` or a teacher component.
+    public var teacher = ComponentReference()
     public init() {}
     public static var keys: [SettingKey<DistillStage>] {
         [SettingKey("student", \.student, "{component: name, settings: {…}} or {model: folder}"),
          SettingKey("losses", \.losses, "[{component: name, weight: schedule, settings: {…}}, …]"),
+         SettingKey("teacher", \.teacher, "what the losses learn from: {component: name, settings: {…}} (e.g. an ensemble) or "
+                    + "{model: folder}; default: the stage's model, from which the student is made in every case"),
          SettingKey("teacher_outputs", \.teacherOutputs,
                     "auto: computed once per example and reused each epoch unless a component needs them online; cached; online")]
             + TrainingBlock.trainingKeys(\.training)
     }
 
-    /// The student (a component, or nil for a model folder) and the losses, resolved once.
+    /// The student (a component, or nil for a model folder), the losses and the teacher, resolved once.
     struct Plan {
         let student: ResolvedComponent?
         let losses: [ResolvedComponent]
+        let teacher: TeacherSource
     }
 
     func plan(_ check: StageCheck) throws -> Plan {
+        let (teacherSource, teacherSummary) = try planTeacher(check)
         var resolvedStudent: ResolvedComponent?
+        var studentSummary: ModelSummary?
         if let model = student.model {
-            try check.recipe.checkFile(model, path: check.path + ".student.model", inside: "config.json")
-            if let teacher = check.recipe.teacher,
-               let count = try check.recipe.checkModelFolder(model, path: check.path + ".student.model",
-                                                              tokenizer: teacher.tokenizer ?? teacher.model,
-                                                              tokenizerPath: teacher.tokenizer == nil ? "teacher.model" : "teacher.tokenizer",
-                                                              labels: check.labels),
-               count < check.positions?.count ?? Int.max {
-                check.positions = (count, model)
-            }
+            try checkFolder(model, key: "student.model", check)
             try check.rejectKeys(["component", "settings", "weight"], at: "student", known: ["model"])
+            studentSummary = check.summary(ofFolder: model)
         } else {
             try check.rejectKeys(["weight"], at: "student", known: ["component", "settings", "model"])
-            resolvedStudent = try check.resolve(student, kind: .student, key: "student")
+            let resolved = try check.resolve(student, kind: .student, key: "student")
+            try check.checkModels(resolved, in: check.settingsContext())
+            studentSummary = check.describedModel(resolved, in: check.settingsContext())
+            resolvedStudent = resolved
         }
         guard !losses.isEmpty else { throw check.invalid("losses", "a distill stage needs at least one loss") }
+        let lossContext = check.settingsContext(teacher: teacherSummary, student: studentSummary)
         let resolvedLosses = try losses.indices.map { l in
             try check.rejectKeys(["model"], at: "losses[\(l)]", known: ["component", "weight", "settings"])
-            return try check.resolve(losses[l], kind: .loss, key: "losses[\(l)]")
+            let resolved = try check.resolve(losses[l], kind: .loss, key: "losses[\(l)]")
+            try check.checkModels(resolved, in: lossContext)
+            return resolved
         }
-        return Plan(student: resolvedStudent, losses: resolvedLosses)
+        check.model = studentSummary
+        return Plan(student: resolvedStudent, losses: resolvedLosses, teacher: teacherSource)
     }
 
     func run(_ plan: Plan, in run: StageRun) throws -> StageRecord {
-        let teacher = try run.currentModel()
-        let context = run.componentContext(teacher: teacher)
+        let stageModel = try run.currentModel()
+        let teacher = try makeTeacher(plan.teacher, stageModel: stageModel, run: run)
+        let context = run.componentContext(teacher: stageModel)
         let studentModel: any Model
         if let component = plan.student {
             studentModel = try component.make(as: (any Student).self, context: context)
@@ -73,17 +81,19 @@ public struct DistillStage: Stage, Equatable {
                 classifier.addClassifier(labels: run.data.labels.names, seed: run.recipe.seed)
             }
         }
-        let losses = try plan.losses.map { (loss: try $0.make(as: (any Loss).self, context: context), weight: $0.weight) }
+        var lossContext = context
+        lossContext.teacher = teacher
+        let losses = try plan.losses.map { (loss: try $0.make(as: (any Loss).self, context: lossContext), weight: $0.weight) }
         let request = losses.reduce(into: OutputRequest()) { $0.formUnion($1.loss.request) }
         let needsTeacher = losses.contains { $0.loss.needsTeacher }
-        let cache = needsTeacher ? try teacherCache(components: [studentModel] + losses.map(\.loss), request: request, run: run) : nil
+        let outputs: TeacherOutputPlan
+        do { outputs = try TeacherOutputPlan(losses: request, teacher: teacher, student: studentModel) } catch { throw run.failure("\(error)") }
+        let cache = needsTeacher ? try teacherCache(components: [studentModel] + losses.map(\.loss), outputs: outputs, teacher: teacher, run: run) : nil
         var settings = training.settings
         settings.seed = run.recipe.seed
         let trainer = try Trainer(model: studentModel, train: try run.split(.train), settings: settings) { batch, progress in
-            let studentOutput = try studentModel.forward(batch, request: request, training: true)
-            func runTeacher() throws -> ModelOutput {
-                try withoutGradient { try teacher.forward(batch, request: request, training: false) }
-            }
+            let studentOutput = try studentModel.forward(batch, request: outputs.studentRequest, training: true)
+            func runTeacher() throws -> ModelOutput { try teacher.outputs(for: batch, request: outputs.teacherRequest) }
             let teacherOutput = !needsTeacher ? nil : try cache.map { try $0.outputs(for: batch, teacher: runTeacher) } ?? runTeacher()
             var total: Tensor?
             for (loss, weight) in losses {
@@ -97,7 +107,8 @@ public struct DistillStage: Stage, Equatable {
         if let cache {
             run.emit(.note("[\(run.point)] teacher ran on \(cache.teacherBatches) batches; \(cache.cachedBatches) came from its cache (\(cache.storedValues * 4 / 1024) KiB)"))
         }
-        let record = StageRecord(type: Self.type, model: try run.made(studentModel, losses: stepLosses, epochs: epochs))
+        var record = StageRecord(type: Self.type, model: try run.made(studentModel, losses: stepLosses, epochs: epochs))
+        record.teacher = try teacherResult(teacher, source: plan.teacher, run: run)
         // Later stages read the student back from its folder: a BERT student saved as a plain
         // BERT folder continues as a BertModel (what pruners and quantizers work on).
         run.state.model = nil
@@ -106,18 +117,24 @@ public struct DistillStage: Stage, Equatable {
 
     /// The cache for the teacher's outputs, or nil when the teacher must run on every batch:
     /// `teacher_outputs: online`, or `auto` with a student or loss that says so (`OnlineTeacherOutputs`).
-    private func teacherCache(components: [Any], request: OutputRequest, run: StageRun) throws -> TeacherOutputCache? {
+    /// `auto` caches only what fits in ``TeacherOutputPlan/memoryBudget``; `cached` always caches.
+    private func teacherCache(components: [Any], outputs: TeacherOutputPlan, teacher: any Teacher, run: StageRun) throws -> TeacherOutputCache? {
         let online = components.compactMap { $0 as? any OnlineTeacherOutputs }.filter(\.needsOnlineTeacherOutputs)
+        let budget: Int?
         switch teacherOutputs {
         case .online:
             return nil
         case .auto:
-            return online.isEmpty ? TeacherOutputCache(request: request) : nil
+            guard online.isEmpty else { return nil }
+            budget = TeacherOutputPlan.memoryBudget
         case .cached:
             guard online.isEmpty else {
                 throw run.failure("teacher_outputs: cached, but \(online.map { "\(Swift.type(of: $0))" }.joined(separator: ", ")) needs the teacher run on every batch")
             }
-            return TeacherOutputCache(request: request)
+            budget = nil
         }
+        let (cache, note) = outputs.cache(teacher: teacher, lengths: try run.split(.train).lengths, budget: budget)
+        run.emit(.note("[\(run.point)] \(note)"))
+        return cache
     }
 }
