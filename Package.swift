@@ -12,6 +12,7 @@ let pluginNames = [
     "LogisticRegressionStudent",
     "SixteenHeads",
     "Q8BERT",
+    "PKD",
 ]
 
 let sdk: Target.Dependency = .product(name: "BertSlimSDK", package: "SDK")

@@ -87,7 +87,7 @@ struct FirstPartyPluginTests {
         } throws: { String(describing: $0) == "stages[2].loss.reductio: unknown key (known: reduction)" }
         #expect {
             _ = try host.make("mse-logit", as: (any Loss).self)
-        } throws: { String(describing: $0) == "no loss named \"mse-logit\" (known: cross-entropy, hinton-kd, mse-logits)" }
+        } throws: { String(describing: $0) == "no loss named \"mse-logit\" (known: cross-entropy, hinton-kd, mse-logits, pkd)" }
     }
 
     /// A recipe-shaped document whose stages build their loss while being decoded.
@@ -135,6 +135,7 @@ struct FirstPartyPluginTests {
             org.bertslim.bert-student         1.0.0    student:bert-student                                    \(build)/libBertStudent.so
             org.bertslim.hinton-kd            1.0.0    loss:hinton-kd                                          \(build)/libHintonKD.so
             org.bertslim.logistic-regression  1.0.0    student:logistic-regression, model:logistic-regression  \(build)/libLogisticRegressionStudent.so
+            org.bertslim.pkd                  1.0.0    loss:pkd                                                \(build)/libPKD.so
             org.bertslim.q8bert               1.0.0    quantizer:q8bert, model:q8bert-int8                     \(build)/libQ8BERT.so
             org.bertslim.sixteen-heads        1.0.0    pruner:sixteen-heads                                    \(build)/libSixteenHeads.so
 
@@ -177,7 +178,7 @@ struct FirstPartyPluginTests {
 struct PluginHostAPITests {
     @Test func componentsAreListedByRoleWithoutBeingMade() throws {
         let host = firstPartyHost()
-        #expect(host.components(of: .loss).map(\.name) == ["cross-entropy", "hinton-kd", "mse-logits"])
+        #expect(host.components(of: .loss).map(\.name) == ["cross-entropy", "hinton-kd", "mse-logits", "pkd"])
         #expect(host.components(of: .student).map(\.name) == ["bert-student", "logistic-regression"])
         #expect(host.components(of: .model).map(\.name) == ["logistic-regression", "q8bert-int8"])
         #expect(host.components(of: .pruner).map(\.name) == ["sixteen-heads"])
