@@ -13,6 +13,7 @@ let pluginNames = [
     "SixteenHeads",
     "Q8BERT",
     "PKD",
+    "EnsembleTeacher",
 ]
 
 let sdk: Target.Dependency = .product(name: "BertSlimSDK", package: "SDK")

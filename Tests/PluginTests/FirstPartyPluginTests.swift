@@ -133,6 +133,7 @@ struct FirstPartyPluginTests {
             ID                                VERSION  COMPONENTS                                              FILE
             org.bertslim.basic-losses         1.0.0    loss:mse-logits, loss:cross-entropy                     \(build)/libBasicLosses.so
             org.bertslim.bert-student         1.0.0    student:bert-student                                    \(build)/libBertStudent.so
+            org.bertslim.ensemble-teacher     1.0.0    teacher:ensemble                                        \(build)/libEnsembleTeacher.so
             org.bertslim.hinton-kd            1.0.0    loss:hinton-kd                                          \(build)/libHintonKD.so
             org.bertslim.logistic-regression  1.0.0    student:logistic-regression, model:logistic-regression  \(build)/libLogisticRegressionStudent.so
             org.bertslim.pkd                  1.0.0    loss:pkd                                                \(build)/libPKD.so
@@ -179,6 +180,7 @@ struct PluginHostAPITests {
     @Test func componentsAreListedByRoleWithoutBeingMade() throws {
         let host = firstPartyHost()
         #expect(host.components(of: .loss).map(\.name) == ["cross-entropy", "hinton-kd", "mse-logits", "pkd"])
+        #expect(host.components(of: .teacher).map(\.name) == ["ensemble"])
         #expect(host.components(of: .student).map(\.name) == ["bert-student", "logistic-regression"])
         #expect(host.components(of: .model).map(\.name) == ["logistic-regression", "q8bert-int8"])
         #expect(host.components(of: .pruner).map(\.name) == ["sixteen-heads"])

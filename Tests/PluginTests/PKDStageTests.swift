@@ -102,6 +102,16 @@ struct PKDStageTests {
         for (x, y) in zip(a.losses, b.losses) { expectClose(x, Double(y), atol: 1e-4, rtol: 1e-3) }
     }
 
+    @Test func aTeacherWithoutHiddenStatesIsRefusedBeforeTraining() throws {
+        let workspace = try Self.workspace.get()
+        try RecipeFixtures.teacherFolder("member-a", in: workspace, layers: 2, seed: 21)
+        let yaml = Self.recipe(losses: "[{component: pkd}]", extra: "      teacher: {component: ensemble, settings: {models: [teacher4, member-a]}}")
+        #expect { _ = try run(yaml, name: "pkd-ensemble") } throws: {
+            "\($0)".contains("the losses read the teacher's [CLS] hidden states; the teacher (ensemble of 2 (combine: logits): teacher4, member-a) "
+                             + "does not provide them (it is no HiddenStatesProvider)")
+        }
+    }
+
     @Test func aStudentWithoutHiddenStatesIsRefusedBeforeTraining() throws {
         let yaml = Self.recipe(losses: "[{component: pkd}]").replacingOccurrences(
             of: "{component: bert-student, settings: {layers: 2}}", with: "{component: logistic-regression, settings: {min_count: 1}}")
