@@ -28,8 +28,9 @@ extension ModelBenchmark {
         return timing
     }
 
-    /// Median times of a step with each of `losses`, run in alternation (A, B, A, B, …) on one
-    /// batch with students made alike, so that their ratio is trustworthy on a shared machine.
+    /// Median times of a step with each of `losses`, run in alternation on one batch with
+    /// students made alike (A, B, then B, A, …: neither always follows the other), so that
+    /// their ratio is trustworthy on a shared machine.
     /// - Returns: one timing per loss, in order.
     public static func alternatingDistillationSteps(teacher: BertModel, studentLayers: Int, batch: Batch, online: Bool, runs: Int,
                                                     losses: [DistillationLoss], host: PluginHost) throws -> [Timing] {
@@ -37,8 +38,10 @@ extension ModelBenchmark {
                                                           loss: $0, host: host) }
         for _ in 0..<2 { for step in steps { try step.run() } }
         var times = [[Double]](repeating: [], count: steps.count)
-        for _ in 0..<max(runs, 1) {
-            for (index, step) in steps.enumerated() {
+        for round in 0..<max(runs, 1) {
+            let order = round % 2 == 0 ? Array(steps.indices) : steps.indices.reversed()
+            for index in order {
+                let step = steps[index]
                 let start = DispatchTime.now().uptimeNanoseconds
                 try step.run()
                 times[index].append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6)
