@@ -51,6 +51,7 @@ fixtures: venv assets
 	.venv/bin/python scripts/make-bert-fixtures.py
 	.venv/bin/python scripts/make-distill-fixtures.py
 	.venv/bin/python scripts/make-quantization-fixtures.py
+	.venv/bin/python scripts/make-hessian-fixtures.py
 	.venv/bin/python scripts/check-tokenizer.py --fixtures
 
 # Fine-tunes MiniLM on MR (finished stages are cached in runs/cache, so a rerun reuses the
