@@ -109,5 +109,16 @@ struct LowBitQuantizationTests {
         }
         #expect(throws: LowBitError.self) { try quantizeGroupwise(w, spec: LowBitSpec(bits: 4, scheme: .codebook)) }
         #expect(throws: LowBitError.self) { try quantizeKMeans(w, spec: LowBitSpec(bits: 4, scheme: .asymmetric), seed: 1) }
+        // A diverged weight is refused by the quantizers; fake quantization passes its NaN on.
+        let diverged = Tensor(shape: [2, 2], scalars: [1, .nan, -1, 0.5])
+        let reason = "NaN or infinite values cannot be"
+        #expect(throws: LowBitError.invalidTensor(path: "", tensor: "weight", reason: reason + " quantized")) {
+            try quantizeGroupwise(diverged, spec: LowBitSpec(bits: 4, scheme: .symmetric))
+        }
+        #expect(throws: LowBitError.invalidTensor(path: "", tensor: "weight", reason: reason + " clustered")) {
+            try quantizeKMeans(diverged, spec: LowBitSpec(bits: 2, scheme: .codebook), seed: 1)
+        }
+        #expect(fakeQuantizeGroupwise(diverged, spec: LowBitSpec(bits: 4, scheme: .asymmetric)).scalars[1].isNaN)
+        #expect(throws: LowBitError.self) { try LowBitWeight(codes: [], shape: [0, 4], spec: LowBitSpec(bits: 4, scheme: .symmetric)) }
     }
 }

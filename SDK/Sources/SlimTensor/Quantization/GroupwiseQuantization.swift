@@ -51,9 +51,13 @@ public func groupwiseRanges(_ w: Tensor, spec: LowBitSpec) throws -> (scales: [F
 ///   - spec: bits, groups and a linear scheme.
 /// - Returns: the packed weight; its ``LowBitWeight/dequantized()`` equals
 ///   ``fakeQuantizeGroupwise(_:spec:)`` of `w`.
-/// - Throws: as ``groupwiseRanges(_:spec:)``.
+/// - Throws: as ``groupwiseRanges(_:spec:)``, and ``LowBitError/invalidTensor(path:tensor:reason:)``
+///   for a weight with NaN or infinite values.
 public func quantizeGroupwise(_ w: Tensor, spec: LowBitSpec) throws -> LowBitWeight {
     let (scales, zeroPoints) = try groupwiseRanges(w, spec: spec)
+    guard w.scalars.allSatisfy(\.isFinite) else {
+        throw LowBitError.invalidTensor(path: "", tensor: "weight", reason: "NaN or infinite values cannot be quantized")
+    }
     var codes = [UInt8](repeating: 0, count: w.count)
     codes.withUnsafeMutableBufferPointer { c in
         runQuantize(w, spec: spec, scales: scales, zeroPoints: zeroPoints, codes: c.baseAddress, fake: nil)

@@ -10,7 +10,8 @@
 /// - Returns: the packed codes and codebook; its ``LowBitWeight/dequantized()`` maps every
 ///   weight to its centroid.
 /// - Throws: ``LowBitError/invalidSpec(name:reason:)`` for bits or groups that do not fit `w`,
-///   or a linear scheme (see ``quantizeGroupwise(_:spec:)``).
+///   or a linear scheme (see ``quantizeGroupwise(_:spec:)``); ``LowBitError/invalidTensor(path:tensor:reason:)``
+///   for a weight with NaN or infinite values.
 public func quantizeKMeans(_ w: Tensor, spec: LowBitSpec, seed: UInt64, tolerance: Float = 1e-4,
                            maxIterations: Int = 300) throws -> LowBitWeight {
     precondition(w.rank == 2, "quantizeKMeans needs (N, K), got \(w.shape)")
@@ -19,6 +20,9 @@ public func quantizeKMeans(_ w: Tensor, spec: LowBitSpec, seed: UInt64, toleranc
         throw LowBitError.invalidSpec(name: "weight", reason: "k-means makes a codebook, not \(spec.scheme.rawValue) ranges")
     }
     let values = w.scalars
+    guard values.allSatisfy(\.isFinite) else {
+        throw LowBitError.invalidTensor(path: "", tensor: "weight", reason: "NaN or infinite values cannot be clustered")
+    }
     let size = w.count / spec.groups
     var codes = [UInt8](repeating: 0, count: w.count), codebook: [Float] = []
     for g in 0..<spec.groups {

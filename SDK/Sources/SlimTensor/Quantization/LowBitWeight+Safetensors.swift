@@ -46,8 +46,8 @@ extension LowBitWeight {
     ///   values do not match, or one the scheme does not use; `SafetensorsError` for a missing
     ///   tensor or a wrong dtype.
     public init(file: SafetensorsFile, name: String, spec: LowBitSpec, shape: [Int]) throws {
-        guard shape.count == 2, shape[0] >= 1, shape[1] >= 1 else {
-            throw LowBitError.invalidSpec(name: name, reason: "shape \(shape) is not (N, K) with N, K ≥ 1")
+        guard shape.count == 2, shape.allSatisfy({ (1...Self.maxDimension).contains($0) }) else {
+            throw LowBitError.invalidSpec(name: name, reason: "shape \(shape) is not (N, K) with 1 ≤ N, K ≤ 2^31")
         }
         try spec.validate(rows: shape[0], name: name)
         let path = file.path

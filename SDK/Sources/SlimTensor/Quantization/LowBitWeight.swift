@@ -38,7 +38,9 @@ public struct LowBitWeight: Equatable, Sendable {
         func fail(_ suffix: String, _ reason: String) -> LowBitError {
             .invalidTensor(path: path, tensor: prefix + suffix, reason: reason)
         }
-        guard shape.count == 2, shape[0] >= 1, shape[1] >= 1 else { throw fail("weight", "shape \(shape) is not (N, K) with N, K ≥ 1") }
+        guard shape.count == 2, (1...Self.maxDimension).contains(shape[0]), (1...Self.maxDimension).contains(shape[1]) else {
+            throw fail("weight", "shape \(shape) is not (N, K) with 1 ≤ N, K ≤ 2^31")
+        }
         try spec.validate(rows: shape[0], name: name.isEmpty ? "weight" : name)
         let (n, k, g) = (shape[0], shape[1], spec.groups)
         let rowBytes = spec.rowBytes(columns: k)
@@ -77,14 +79,15 @@ public struct LowBitWeight: Equatable, Sendable {
     /// quantization parameters, checked as ``init(shape:spec:packed:scales:zeroPoints:codebook:name:path:)``.
     public init(codes: [UInt8], shape: [Int], spec: LowBitSpec, scales: [Float] = [], zeroPoints: [UInt8] = [],
                 codebook: [Float] = []) throws {
-        guard shape.count == 2, codes.count == shape[0] * shape[1] else {
+        guard shape.count == 2, shape.allSatisfy({ (1...Self.maxDimension).contains($0) }), codes.count == shape[0] * shape[1] else {
             throw LowBitError.invalidTensor(path: "", tensor: "weight", reason: "\(codes.count) codes for shape \(shape)")
         }
         if let bad = codes.first(where: { Int($0) >= 1 << spec.bits }), LowBitSpec.supportedBits.contains(spec.bits) {
             throw LowBitError.invalidTensor(path: "", tensor: "weight", reason: "code \(bad) does not fit in \(spec.bits) bits")
         }
-        var packed = [UInt8](repeating: 0, count: shape[0] * spec.rowBytes(columns: max(shape[1], 0)))
-        if LowBitSpec.supportedBits.contains(spec.bits), !codes.isEmpty {
+        let supported = LowBitSpec.supportedBits.contains(spec.bits)
+        var packed = [UInt8](repeating: 0, count: supported ? shape[0] * spec.rowBytes(columns: shape[1]) : 0)
+        if supported {
             codes.withUnsafeBufferPointer { c in
                 packed.withUnsafeMutableBufferPointer { p in
                     slim_lowbit_pack(c.baseAddress, p.baseAddress, Int64(shape[0]), Int64(shape[1]), Int32(spec.bits))
@@ -93,6 +96,9 @@ public struct LowBitWeight: Equatable, Sendable {
         }
         try self.init(shape: shape, spec: spec, packed: packed, scales: scales, zeroPoints: zeroPoints, codebook: codebook)
     }
+
+    /// The largest N or K accepted (sizes past it are refused, not overflowed).
+    public static let maxDimension = 1 << 31
 
     /// Output features N.
     public var rows: Int { shape[0] }
