@@ -8,14 +8,16 @@ internal import CSlimKernels
 /// - **int8 activations** (``callAsFunction(_:gelu:)``, ``dynamic(_:gelu:)``): the codes are
 ///   unpacked to int8 per call and multiplied exactly on the int8 GEMM that ``Int8Linear`` uses
 ///   (oneDNN's with VNNI or AMX, BertSlim's int16-product kernel elsewhere); the zero points,
-///   group scales, bias and GELU are applied in one epilogue. This is the inference kernel: 2–3×
-///   faster than the fp32 GEMM, as in Q-BERT (Shen et al. 2019), whose activations are 8-bit.
+///   group scales, bias and GELU are applied in one epilogue. This is the inference kernel, as in
+///   Q-BERT (Shen et al. 2019), whose activations are 8-bit: 0.36–0.48 of the fp32 GEMM's time
+///   with AVX-512 VNNI, about the same time as fp32 at AVX2 (BertSlim's int16-product kernel).
 ///   Linear codes are exact in int8; a codebook is rounded to int8 per group (127 / max|c|), an
 ///   error of at most 1/254 of the group's largest centroid.
 /// - **float activations** (``exact(_:gelu:)``): W is decoded a slab of rows at a time into a
-///   small float buffer that oneDNN's f32 GEMM reads. Exact for every scheme, but 1.1–1.9× the
-///   time of the fp32 GEMM (oneDNN 2.6 leaves its fast kernel when the output is written a slab
-///   of columns at a time), so it serves accuracy references and weight-only evaluation.
+///   small float buffer that oneDNN's f32 GEMM reads. Exact for every scheme, but about 1.3–1.4×
+///   the time of the fp32 GEMM (oneDNN 2.6 leaves its brgemm kernel for `gemm:jit` when the output
+///   is written a slab of columns at a time), so it serves accuracy references and weight-only
+///   evaluation.
 public final class LowBitLinear {
     /// The packed `(N, K)` weight.
     public let weight: LowBitWeight
