@@ -32,9 +32,12 @@ struct BenchOps: ParsableCommand {
         abstract: "GEMM at BERT shapes, layer norm, softmax and GELU: median ms and GFLOP/s (or GB/s)."
     )
     @OptionGroup var options: BenchOptions
+    @Flag(help: "Instead: GEMMs on packed 2/3/4/8-bit weights against fp32 (M = 1024; K, N ∈ {384, 1536}).")
+    var lowbit = false
 
     func run() throws {
         options.apply()
+        if lowbit { return try runLowBit() }
         let peak = measuredFMAPeakGFLOPs()
         let kernels = KernelChoice()
         if options.json {

@@ -22,10 +22,7 @@ extension ModelBenchmark {
     public static func distillationStep(teacher: BertModel, studentLayers: Int, batch: Batch, online: Bool, runs: Int,
                                         loss: DistillationLoss = .hintonKD, host: PluginHost) throws -> Timing {
         let step = try DistillationStep(teacher: teacher, studentLayers: studentLayers, batch: batch, online: online, loss: loss, host: host)
-        var failure: Error?
-        let timing = measure(warmup: 2, runs: runs) { do { try step.run() } catch { failure = error } }
-        if let failure { throw failure }
-        return timing
+        return try measure(warmup: 2, runs: runs) { try step.run() }
     }
 
     /// Median times of a step with each of `losses`, run in alternation on one batch with
