@@ -29,7 +29,7 @@ release: deps
 # which caps oneDNN too), so that a machine with AVX-512 also proves the AVX2, AVX-VNNI and
 # portable paths. A cap above what the CPU has runs at the CPU's level.
 ISA_CAPS := avx2 avx2_vnni avx512 baseline
-ISA_SUITES := KernelReferenceTests|LSTMTests|KernelVariantTests|Int8KernelTests|FusedAttentionTests|GoldenTests|PackedLinearTests|ConcurrentKernelTests|TrainingTests|BertParityTests|Q8BERTTests
+ISA_SUITES := KernelReferenceTests|LSTMTests|KernelVariantTests|Int8KernelTests|LowBitKernelTests|LowBitQuantizationTests|FusedAttentionTests|GoldenTests|PackedLinearTests|ConcurrentKernelTests|TrainingTests|BertParityTests|Q8BERTTests
 
 test: deps assets
 	swift build --build-tests $(SWIFT_BUILD_FLAGS)
@@ -53,6 +53,7 @@ fixtures: venv assets
 	.venv/bin/python scripts/make-quantization-fixtures.py
 	.venv/bin/python scripts/make-lstm-fixtures.py
 	.venv/bin/python scripts/make-bilstm-fixtures.py
+	.venv/bin/python scripts/make-hessian-fixtures.py
 	.venv/bin/python scripts/check-tokenizer.py --fixtures
 
 # Fine-tunes MiniLM on MR (finished stages are cached in runs/cache, so a rerun reuses the

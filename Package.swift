@@ -14,6 +14,8 @@ let pluginNames = [
     "TangAugmentation",
     "SixteenHeads",
     "Q8BERT",
+    "PKD",
+    "EnsembleTeacher",
 ]
 
 let sdk: Target.Dependency = .product(name: "BertSlimSDK", package: "SDK")

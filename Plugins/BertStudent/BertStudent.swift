@@ -11,8 +11,14 @@ import BertSlimSDK
 /// and the host reloads it as a `BertModel`, so later stages (pruning, quantization,
 /// benchmarks) treat it like any BERT.
 ///
+/// With `initialization: pretrained` the weights come from a pretrained checkpoint instead
+/// (`pretrained: folder`), and the head from BERT's initializer: at the teacher's full size
+/// (`layers` = the teacher's) that is a born-again student, which starts where its teacher's
+/// fine-tuning started and learns from the teacher instead of the labels alone.
+///
 /// Based on: Sanh et al. 2019, DistilBERT, a distilled version of BERT (initialisation from
-/// every other teacher layer).
+/// every other teacher layer); Furlanello et al. 2018, Born-Again Neural Networks, and Clark et
+/// al. 2019, BAM! Born-Again Multi-Task Networks (students of the teacher's size).
 final class BertStudent: Student, DropoutSeeded {
     typealias Settings = BertStudentSettings
 
@@ -29,19 +35,30 @@ final class BertStudent: Student, DropoutSeeded {
             throw ComponentError(name, "needs a teacher that runs a BERT encoder (BertEncoderProviding), got \(type(of: teacherModel))")
         }
         let t = teacher.config
-        let layers = settings.layers ?? settings.layerMap?.count ?? (t.numHiddenLayers + 1) / 2
-        let hidden = settings.hiddenSize ?? t.hiddenSize
-        let heads = settings.heads ?? t.numAttentionHeads
+        // The weights come from the teacher, or from a pretrained checkpoint (born-again).
+        var source = teacher
+        if settings.initialization == .pretrained, let folder = settings.pretrained {
+            let path = SettingsCheckContext(baseDirectory: context.baseDirectory).resolve(folder)
+            do { source = try BertModel.load(directory: path) } catch { throw ComponentError(name, "pretrained: \(error)") }
+            guard source.config.vocabSize == t.vocabSize else {
+                throw ComponentError(name, "pretrained: \(folder) has \(source.config.vocabSize) token embeddings, the teacher \(t.vocabSize)")
+            }
+        }
+        let (layerCount, hiddenSize, headCount) = settings.shape(teacherLayers: t.numHiddenLayers, hiddenSize: t.hiddenSize,
+                                                                 heads: t.numAttentionHeads)
+        let layers = layerCount ?? 1, hidden = hiddenSize ?? t.hiddenSize, heads = headCount ?? t.numAttentionHeads
         let ffn = settings.ffn ?? t.intermediateSize
         guard hidden % heads == 0 else {
             throw ComponentError(name, "hidden_size \(hidden) is not divisible by \(heads) heads")
         }
-        let map = settings.layerMap ?? (0..<layers).map { $0 * t.numHiddenLayers / layers }
+        let sourceLayers = source.config.numHiddenLayers
+        let map = settings.layerMap ?? (0..<layers).map { $0 * sourceLayers / layers }
         guard map.count == layers else {
             throw ComponentError(name, "layer_map has \(map.count) entries for \(layers) layers")
         }
-        if let bad = map.first(where: { !(0..<t.numHiddenLayers).contains($0) }) {
-            throw ComponentError(name, "layer_map entry \(bad) is not a teacher layer (0..<\(t.numHiddenLayers))")
+        if let bad = map.first(where: { !(0..<sourceLayers).contains($0) }) {
+            let role = settings.initialization == .pretrained ? "layer of the pretrained model" : "teacher layer"
+            throw ComponentError(name, "layer_map entry \(bad) is not a \(role) (0..<\(sourceLayers))")
         }
         var labels = t.labels
         if labels.isEmpty { labels = context.training?.labels?.names ?? (0..<(context.labelCount ?? 0)).map { "LABEL_\($0)" } }
@@ -52,8 +69,8 @@ final class BertStudent: Student, DropoutSeeded {
             layerNormEps: t.layerNormEps, hiddenDropoutProb: t.hiddenDropoutProb,
             attentionProbsDropoutProb: t.attentionProbsDropoutProb, padTokenID: t.padTokenID, labels: labels)
         let bert = BertModel(config: config, seed: context.seed)
-        copiedLayers = settings.initialization == .teacher
-            ? copyTeacherWeights(into: bert, from: teacher, layerMap: map) : Array(repeating: nil, count: layers)
+        copiedLayers = settings.initialization == .random
+            ? Array(repeating: nil, count: layers) : copyTeacherWeights(into: bert, from: source, layerMap: map)
         self.bert = bert
     }
 

@@ -39,42 +39,7 @@ struct HintonKDLoss: Loss {
     func callAsFunction(student: ModelOutput, teacher: ModelOutput?, batch: Batch, progress: Double) throws -> Tensor {
         let temperature = Float(settings.temperature.value(at: progress))
         let alpha = Float(settings.alpha.value(at: progress))
-        return try hintonLoss(student: student.logits, teacher: teacher?.logits, labels: batch.labels,
-                              temperature: temperature, alpha: alpha)
+        return try knowledgeDistillationLoss(student: student.logits, teacher: teacher?.logits, labels: batch.labels,
+                                             temperature: temperature, alpha: alpha, component: FirstPartyComponents.HintonKD.loss)
     }
-}
-
-/// The Hinton KD objective on logits (see ``HintonKDLoss``).
-/// - Parameters:
-///   - student: `(B, C)` with autograd.
-///   - teacher: `(B, C)`, treated as a constant.
-///   - labels: `(B)`; needed when `alpha < 1`.
-/// - Throws: `ComponentError` naming what is missing or mismatched.
-func hintonLoss(student: Tensor?, teacher: Tensor?, labels: IntTensor?, temperature: Float, alpha: Float) throws -> Tensor {
-    guard let student, student.rank == 2 else {
-        throw ComponentError("hinton-kd", "needs the student's logits of shape (batch, classes)")
-    }
-    var total: Tensor?
-    if alpha > 0 {
-        guard let teacher else { throw ComponentError("hinton-kd", "needs the teacher's logits") }
-        guard teacher.shape == student.shape else {
-            throw ComponentError("hinton-kd", "logit shapes differ: student \(student.shape), teacher \(teacher.shape)")
-        }
-        let soft = softmax(teacher.detached * (1 / temperature))
-        let kl = klDivergence(logInput: logSoftmax(student * (1 / temperature)), target: soft)
-        total = kl * (alpha * temperature * temperature)
-    }
-    if alpha < 1 {
-        guard let labels else { throw ComponentError("hinton-kd", "α < 1 needs labels, and the batch has none") }
-        guard labels.shape == [student.shape[0]] else {
-            throw ComponentError("hinton-kd", "\(labels.count) labels for \(student.shape[0]) rows of logits")
-        }
-        let classes = student.shape[1]
-        if let bad = labels.scalars.first(where: { $0 < 0 || Int($0) >= classes }) {
-            throw ComponentError("hinton-kd", "label \(bad) is not in 0..<\(classes)")
-        }
-        let hard = try crossEntropy(student, labels: labels) * (1 - alpha)
-        total = total.map { $0 + hard } ?? hard
-    }
-    return total!
 }

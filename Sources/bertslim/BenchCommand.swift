@@ -32,9 +32,12 @@ struct BenchOps: ParsableCommand {
         abstract: "GEMM at BERT shapes, layer norm, softmax and GELU: median ms and GFLOP/s (or GB/s)."
     )
     @OptionGroup var options: BenchOptions
+    @Flag(help: "Instead: GEMMs on packed 2/3/4/8-bit weights against fp32 (M = 1024; K, N ∈ {384, 1536}).")
+    var lowbit = false
 
     func run() throws {
         options.apply()
+        if lowbit { return try runLowBit() }
         let peak = measuredFMAPeakGFLOPs()
         let kernels = KernelChoice()
         if options.json {
@@ -222,26 +225,51 @@ struct BenchTrain: ParsableCommand {
 struct BenchDistill: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "distill",
-        abstract: "Time of one distillation step of a bert-student made from the model (Hinton KD, backward, AdamW).",
-        discussion: "The teacher's logits are computed once, as a distill stage caches them; --online runs the teacher in every step.")
+        abstract: "Time of one distillation step of a bert-student made from the model (Hinton KD or PKD, backward, AdamW).",
+        discussion: """
+        The teacher's outputs are computed once, as a distill stage caches them (for PKD with its [CLS] states); \
+        --online runs the teacher in every step. --loss pkd times a PKD step and a Hinton KD step in alternation \
+        and prints their ratio.
+        """)
     @OptionGroup var choice: ModelChoice
     @Option(help: "Layers of the student (every other teacher layer).")
     var studentLayers = 3
     @Flag(help: "Run the teacher's forward pass in every step instead of once.")
     var online = false
+    @Option(help: "The loss: hinton-kd (T 2, α 0.5), or pkd (the same plus β 100 on [CLS] states, strategy skip), timed against hinton-kd.")
+    var loss = "hinton-kd"
     @OptionGroup var options: BenchOptions
 
     func validate() throws {
         if studentLayers < 1 { throw ValidationError("--student-layers must be at least 1") }
+        if ModelBenchmark.DistillationLoss(rawValue: loss) == nil {
+            throw ValidationError("--loss: unknown loss '\(loss)' (known: \(ModelBenchmark.DistillationLoss.allCases.map(\.rawValue).joined(separator: ", ")))")
+        }
     }
 
     func run() throws {
-        try choice.measure(online ? "distill-online" : "distill", options) { model, batch in
+        let kind = ModelBenchmark.DistillationLoss(rawValue: loss) ?? .hintonKD
+        let name = (online ? "distill-online" : "distill") + (kind == .hintonKD ? "" : "-\(kind.rawValue)")
+        var baseline: Timing?, measured: Timing?, parameters = 0
+        try choice.measure(name, options) { model, batch in
+            parameters = model.parameterCount
             guard let bert = (model as? any BertEncoderProviding)?.bertEncoder else {
                 throw ValidationError("bench distill needs a BERT teacher; \(choice.model ?? "") is not one")
             }
-            return try ModelBenchmark.distillationStep(teacher: bert, studentLayers: studentLayers, batch: batch, online: online,
-                                                       runs: options.runs, host: choice.plugins.host())
+            guard kind != .hintonKD else {
+                return try ModelBenchmark.distillationStep(teacher: bert, studentLayers: studentLayers, batch: batch, online: online,
+                                                           runs: options.runs, host: choice.plugins.host())
+            }
+            let timings = try ModelBenchmark.alternatingDistillationSteps(teacher: bert, studentLayers: studentLayers, batch: batch,
+                                                                          online: online, runs: options.runs, losses: [kind, .hintonKD],
+                                                                          host: choice.plugins.host())
+            (measured, baseline) = (timings[0], timings[1])
+            return timings[0]
+        }
+        if let baseline, let measured {
+            try BenchResultLine(what: online ? "distill-online" : "distill", batch: choice.batch, seq: choice.seq, threads: Threads.count,
+                                parameters: parameters, timing: baseline, kernels: KernelChoice()).print(json: options.json)
+            if !options.json { print(String(format: "%@ step ÷ hinton-kd step: %.3fx", kind.rawValue, measured.medianMs / baseline.medianMs)) }
         }
     }
 }

@@ -87,7 +87,7 @@ struct FirstPartyPluginTests {
         } throws: { String(describing: $0) == "stages[2].loss.reductio: unknown key (known: reduction)" }
         #expect {
             _ = try host.make("mse-logit", as: (any Loss).self)
-        } throws: { String(describing: $0) == "no loss named \"mse-logit\" (known: cross-entropy, hinton-kd, mse-logits)" }
+        } throws: { String(describing: $0) == "no loss named \"mse-logit\" (known: cross-entropy, hinton-kd, mse-logits, pkd)" }
     }
 
     /// A recipe-shaped document whose stages build their loss while being decoded.
@@ -134,8 +134,10 @@ struct FirstPartyPluginTests {
             org.bertslim.basic-losses         1.0.0    loss:mse-logits, loss:cross-entropy                     \(build)/libBasicLosses.so
             org.bertslim.bert-student         1.0.0    student:bert-student                                    \(build)/libBertStudent.so
             org.bertslim.bilstm-student       1.0.0    student:bilstm, model:bilstm                            \(build)/libBiLSTMStudent.so
+            org.bertslim.ensemble-teacher     1.0.0    teacher:ensemble                                        \(build)/libEnsembleTeacher.so
             org.bertslim.hinton-kd            1.0.0    loss:hinton-kd                                          \(build)/libHintonKD.so
             org.bertslim.logistic-regression  1.0.0    student:logistic-regression, model:logistic-regression  \(build)/libLogisticRegressionStudent.so
+            org.bertslim.pkd                  1.0.0    loss:pkd                                                \(build)/libPKD.so
             org.bertslim.q8bert               1.0.0    quantizer:q8bert, model:q8bert-int8                     \(build)/libQ8BERT.so
             org.bertslim.sixteen-heads        1.0.0    pruner:sixteen-heads                                    \(build)/libSixteenHeads.so
             org.bertslim.tang-augmentation    1.0.0    augmenter:tang-rules                                    \(build)/libTangAugmentation.so
@@ -179,7 +181,8 @@ struct FirstPartyPluginTests {
 struct PluginHostAPITests {
     @Test func componentsAreListedByRoleWithoutBeingMade() throws {
         let host = firstPartyHost()
-        #expect(host.components(of: .loss).map(\.name) == ["cross-entropy", "hinton-kd", "mse-logits"])
+        #expect(host.components(of: .loss).map(\.name) == ["cross-entropy", "hinton-kd", "mse-logits", "pkd"])
+        #expect(host.components(of: .teacher).map(\.name) == ["ensemble"])
         #expect(host.components(of: .student).map(\.name) == ["bert-student", "bilstm", "logistic-regression"])
         #expect(host.components(of: .model).map(\.name) == ["bilstm", "logistic-regression", "q8bert-int8"])
         #expect(host.components(of: .augmenter).map(\.name) == ["tang-rules"])

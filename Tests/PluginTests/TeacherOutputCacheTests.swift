@@ -45,4 +45,42 @@ struct TeacherOutputCacheTests {
         _ = try cache.outputs(for: fresh) { ran = true; return try run(fresh) }
         #expect(ran && cache.teacherBatches == 2)
     }
+
+    @Test func clsStatesAreCachedAlone() throws {
+        let teacher = tinyBert(layers: 3)
+        let cache = TeacherOutputCache(request: [.clsHiddenStates])
+        let first = tokenBatch([[2, 7, 9, 3], [2, 11, 3]], indices: [4, 5])
+        func run(_ batch: Batch, _ request: OutputRequest) throws -> ModelOutput {
+            try withoutGradient { try teacher.forward(batch, request: request, training: false) }
+        }
+        // A teacher that gives full hidden states only is read at [CLS] too.
+        _ = try cache.outputs(for: first) { try run(first, [.hiddenStates]) }
+        #expect(cache.storedValues == 2 * (2 + 16 + 4 * 16))
+        let later = tokenBatch([[2, 11, 3], [2, 7, 9, 3]], indices: [5, 4], length: 6)
+        let cached = try cache.outputs(for: later) { Issue.record("the teacher ran"); return try run(later, []) }
+        let direct = try run(later, [.clsHiddenStates, .hiddenStates])
+        #expect(cached.clsHiddenStates.count == 4 && cached.hiddenStates.isEmpty)
+        for (layer, states) in cached.clsHiddenStates.enumerated() {
+            #expect(states.shape == [2, 16])
+            for (a, b) in zip(states.scalars, direct.clsHiddenStates[layer].scalars) { expectClose(a, Double(b), atol: 1e-5) }
+            let full = direct.hiddenStates[layer].scalars
+            for row in 0..<2 { for i in 0..<16 { expectClose(states.scalars[row * 16 + i], Double(full[row * 6 * 16 + i]), atol: 1e-6) } }
+        }
+    }
+
+    @Test func autoCachesOnlyWhatFitsTheBudget() throws {
+        let teacher = HeldTeacher(tinyBert(layers: 3))
+        let plan = try TeacherOutputPlan(losses: [.clsHiddenStates], teacher: teacher, student: tinyBert(layers: 2))
+        #expect(plan.studentRequest == [.clsHiddenStates] && plan.teacherRequest == [.clsHiddenStates])
+        let lengths = [5, 9, 12]
+        // Per example: 2 logits, 16 pooled, 4 × 16 [CLS] values.
+        #expect(plan.cacheValues(teacher: teacher, lengths: lengths) == 3 * (2 + 16 + 64))
+        let (fits, note) = plan.cache(teacher: teacher, lengths: lengths, budget: 3 * 82 * 4)
+        #expect(fits != nil && note.hasPrefix("teacher outputs (logits, [CLS] hidden states) cached per example: 0.0 MiB for 3 examples of its"))
+        let (over, why) = plan.cache(teacher: teacher, lengths: lengths, budget: 3 * 82 * 4 - 1)
+        #expect(over == nil && why.hasSuffix("more than the cache's budget (0.0 MiB, a quarter of memory): the teacher runs on every batch"))
+        // Full hidden states grow with the tokens: (3 + 1) layers × len × 16.
+        let full = try TeacherOutputPlan(losses: [.hiddenStates], teacher: teacher, student: tinyBert(layers: 2))
+        #expect(full.cacheValues(teacher: teacher, lengths: lengths) == 3 * (2 + 16) + 4 * 16 * (5 + 9 + 12))
+    }
 }

@@ -172,7 +172,7 @@ struct Q8BERTTrainingTests {
         let labels = IntTensor(shape: [3], scalars: [0, 1, 1])
         let float: Tensor = try { model.linearTransform = nil; defer { model.linearTransform = q.transform }
                                   return try run(model, batch).logits! }()
-        let loss = crossEntropy(logits: model.forward(batch, training: false).logits!, labels: labels)
+        let loss = try crossEntropy(try model.forward(batch, request: [], training: false).logits!, labels: labels)
         loss.backward()
         for (name, p) in model.namedParameters { #expect(p.grad != nil, "\(name) has no gradient") }
         let observer = try #require(q.transform?.observers[ObjectIdentifier(model.layers[0].intermediate)])
@@ -199,7 +199,7 @@ struct Q8BERTTrainingTests {
         let start = try #require(qat.transform?.observers[layer]?.range)
         #expect(start == staticQ.transform?.observers[ObjectIdentifier(reference.layers[1].output)]?.range)
         #expect(start > 0)
-        _ = try trained.forward(randomBatches(1, seed: 6)[0], training: true)  // a training step folds in by EMA
+        _ = try trained.forward(randomBatches(1, seed: 6)[0], request: [], training: true)  // a training step folds in by EMA
         #expect(qat.transform?.observers[layer]?.range != start)
     }
 }

@@ -63,8 +63,7 @@ private func evaluate(_ c: FixtureCase, _ x: [String: Tensor]) throws -> Tensor 
     case "sigmoid": return sigmoid(try input("x"))
     case "crossEntropy":
         let labels = try #require(c.ints["labels"]?.tensor)
-        return crossEntropy(logits: try input("logits"), labels: labels,
-                            ignoreIndex: Int32(c.number("ignoreIndex", default: -100)))
+        return try crossEntropy(try input("logits"), labels: labels, ignoreIndex: Int32(c.number("ignoreIndex", default: -100)))
     case "softCrossEntropy": return softCrossEntropy(logits: try input("logits"), targets: try input("targets"))
     case "klDivergence": return klDivergence(logInput: try input("logInput"), target: try input("target"))
     case "mseLoss": return mseLoss(try input("a"), try input("b"))

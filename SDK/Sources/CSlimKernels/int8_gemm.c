@@ -45,6 +45,28 @@ static inline int32_t pair(int8_t lo, int8_t hi) {
     return (int32_t)(((uint32_t)(uint16_t)(int16_t)hi << 16) | (uint16_t)(int16_t)lo);
 }
 
+// Panels [lo, hi): each weight row is read once, in order, and its pairs written NR words apart
+// (a panel, kq·NR words, stays in cache).
+struct pack_ctx { const int8_t *w; slim_s16_weights *p; };
+static void pack_panels(void *c, int64_t lo, int64_t hi) {
+    struct pack_ctx *ctx = c;
+    slim_s16_weights *p = ctx->p;
+    int64_t n = p->n, k = p->k, kq = p->kq;
+    int nr = p->nr;
+    for (int64_t panel = lo; panel < hi; panel++)
+        for (int j = 0; j < nr; j++) {
+            int64_t row = panel * nr + j;
+            int32_t *out = p->panels + panel * kq * nr + j;
+            if (row >= n) {
+                for (int64_t q = 0; q < kq; q++) out[q * nr] = 0;
+                continue;
+            }
+            const int8_t *wr = ctx->w + row * k;
+            for (int64_t q = 0; q < k / 2; q++) out[q * nr] = pair(wr[2 * q], wr[2 * q + 1]);
+            if (k & 1) out[(kq - 1) * nr] = pair(wr[k - 1], 0);
+        }
+}
+
 slim_s16_weights *slim_s16_pack(const int8_t *w, int64_t n, int64_t k, slim_isa isa) {
     if (n <= 0 || k <= 0 || k > MAX_K) return NULL;
     slim_s16_weights *p = calloc(1, sizeof *p);
@@ -60,14 +82,8 @@ slim_s16_weights *slim_s16_pack(const int8_t *w, int64_t n, int64_t k, slim_isa 
     int64_t panels = (n + p->nr - 1) / p->nr;
     size_t bytes = (size_t)(panels * p->kq * p->nr) * sizeof(int32_t);
     if (posix_memalign((void **)&p->panels, 64, bytes) != 0) { free(p); return NULL; }
-    for (int64_t panel = 0; panel < panels; panel++)
-        for (int64_t q = 0; q < p->kq; q++)
-            for (int j = 0; j < p->nr; j++) {
-                int64_t row = panel * p->nr + j;
-                const int8_t *wr = w + row * k;
-                int8_t lo = row < n ? wr[2 * q] : 0, hi = row < n && 2 * q + 1 < k ? wr[2 * q + 1] : 0;
-                p->panels[(panel * p->kq + q) * p->nr + j] = pair(lo, hi);
-            }
+    struct pack_ctx ctx = {w, p};
+    slim_parallel_for(panels, 1, pack_panels, &ctx);
     return p;
 }
 

@@ -23,8 +23,10 @@ public struct PointResult: Codable, Sendable {
 
 /// One model version and what was measured on it.
 public struct ModelResult: Codable, Sendable {
-    /// `teacher` or `stages[1].finetune`.
+    /// `teacher`, `stages[1].finetune`, or `stages[1].distill.teacher` for a distill stage's own teacher.
     public var origin: String
+    /// What the model is when its origin does not say (`ensemble of 3 (combine: logits): …`).
+    public var summary: String?
     public var parameters: Int
     /// Bytes of its weight files as saved.
     public var fileBytes: Int
@@ -55,6 +57,8 @@ struct StageRecord: Codable {
     var type: String
     /// Set when the stage made a new model (saved in the stage's `model/` folder).
     var model: ModelResult? = nil
+    /// A distill stage's teacher when it is not the stage's model (an ensemble), as evaluated.
+    var teacher: ModelResult? = nil
     var evaluation: [String: ClassificationMetrics]? = nil
     var latencyMs: [String: Double]? = nil
     var threads: Int? = nil

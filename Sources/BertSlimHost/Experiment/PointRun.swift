@@ -56,6 +56,7 @@ struct PointRun {
 
     /// Folds a stage's record into the point's model list.
     private func apply(_ record: StageRecord, folder: URL, reused: Bool, to state: RunState) {
+        if let teacher = record.teacher { state.models.append(teacher) }
         if let made = record.model {
             state.models.append(made)
             state.modelDirectory = folder.appendingPathComponent("model").path

@@ -5,8 +5,9 @@ import BertSlimSDK
 /// A distillation stage runs its teacher in evaluation mode on inputs that do not change
 /// between epochs, so the outputs do not either; the teacher's forward pass is most of a
 /// step's cost otherwise. Outputs are keyed by `Batch.exampleIndices` and stored without
-/// padding — logits and the pooled vector per example, hidden states as `(len, H)` per layer,
-/// attention as `(heads, len, len)` per layer, len the example's real token count — so that a
+/// padding — logits and the pooled vector per example, [CLS] states as `(L + 1)·H` values,
+/// hidden states as `(len, H)` per layer, attention as `(heads, len, len)` per layer, len the
+/// example's real token count — so that a
 /// batch of any padded length can be rebuilt from them (padding positions come back as 0;
 /// losses mask them). A batch with an example not seen yet runs the teacher and stores what
 /// it gives.
@@ -16,13 +17,15 @@ final class TeacherOutputCache {
     private var logits: [Int: [Float]] = [:]
     private var pooled: [Int: [Float]] = [:]
     private var hidden: [Int: [[Float]]] = [:]
+    private var cls: [Int: [Float]] = [:]
     private var scores: [Int: [[Float]]] = [:]
     private var probabilities: [Int: [[Float]]] = [:]
     /// Batches the teacher ran on, and batches served from the cache.
     private(set) var teacherBatches = 0, cachedBatches = 0
     /// Float values held.
     private(set) var storedValues = 0
-    private var shapes: (classes: Int?, hidden: Int?, heads: Int?, layers: Int, pooled: Int?) = (nil, nil, nil, 0, nil)
+    private var shapes: (classes: Int?, hidden: Int?, heads: Int?, layers: Int, pooled: Int?, clsWidth: Int?, clsLayers: Int)
+        = (nil, nil, nil, 0, nil, nil, 0)
 
     init(request: OutputRequest) { self.request = request }
 
@@ -76,6 +79,10 @@ final class TeacherOutputCache {
         let hv = request.contains(.hiddenStates) ? output.hiddenStates.map(\.scalars) : []
         let h = output.hiddenStates.first?.shape.last
         if !hv.isEmpty { shapes.hidden = h; shapes.layers = hv.count }
+        // [CLS] states (L + 1 tensors of (B, H)), also from a teacher that returned full hidden states.
+        let cv = request.contains(.clsHiddenStates) ? output.classTokenStates.map(\.scalars) : []
+        let clsWidth = output.classTokenStates.first?.shape.last
+        if !cv.isEmpty { shapes.clsWidth = clsWidth; shapes.clsLayers = cv.count }
         let sv = request.contains(.attentionScores) ? output.attentionScores.map(\.scalars) : []
         let qv = request.contains(.attentionProbabilities) ? output.attentionProbabilities.map(\.scalars) : []
         let heads = (output.attentionScores.first ?? output.attentionProbabilities.first)?.shape[1]
@@ -91,6 +98,10 @@ final class TeacherOutputCache {
             if let h, !hv.isEmpty {
                 hidden[key] = hv.map { Array($0[(row * t * h)..<(row * t + n) * h]) }
                 storedValues += hv.count * n * h
+            }
+            if let w = clsWidth, !cv.isEmpty {
+                cls[key] = cv.flatMap { $0[row * w..<(row + 1) * w] }
+                storedValues += cv.count * w
             }
             func blocks(_ layers: [[Float]]) -> [[Float]] {
                 guard let heads else { return [] }
@@ -128,6 +139,12 @@ final class TeacherOutputCache {
                     values.replaceSubrange((row * t * h)..<(row * t * h + lengths[row] * h), with: stored)
                 }
                 return Tensor(shape: [b, t, h], scalars: values)
+            }
+        }
+        if let w = shapes.clsWidth, keys.allSatisfy({ cls[$0] != nil }) {
+            // Per layer l: row b is values l·w..<(l + 1)·w of example b's block.
+            output.clsHiddenStates = (0..<shapes.clsLayers).map { layer in
+                Tensor(shape: [b, w], scalars: keys.flatMap { cls[$0]![layer * w..<(layer + 1) * w] })
             }
         }
         func attention(_ table: [Int: [[Float]]]) -> [Tensor] {

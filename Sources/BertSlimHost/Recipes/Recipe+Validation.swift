@@ -25,6 +25,7 @@ extension Recipe {
                                              tokenizerPath: tokenizerPath, labels: labels).map { ($0, teacher.model) }
         }
         let check = StageCheck(recipe: self, host: host, labels: labels, positions: positions)
+        check.model = teacher.flatMap { check.summary(ofFolder: $0.model) }
         var hasModel = teacher != nil
         return try stages.enumerated().map { index, stage in
             guard hasModel else {

@@ -14,11 +14,12 @@ struct ReportRow {
     var cells: [String] {
         let headline = model.headline
         func latency(_ size: String) -> String { model.latencyMs[size].map { String(format: "%.2f", $0) } ?? "–" }
-        return [point == "p0" && label == "default" ? "–" : "\(point) (\(label))", model.origin,
+        return [point == "p0" && label == "default" ? "–" : "\(point) (\(label))",
+                model.origin + (model.summary.map { " (\($0))" } ?? ""),
                 headline?.split ?? "–",
                 headline.map { String(format: "%.4f", $0.metrics.accuracy) } ?? "–",
                 headline.map { String(format: "%.4f", $0.metrics.f1) } ?? "–",
-                formatCount(model.parameters), formatBytes(model.fileBytes), latency("1"), latency("8"),
+                formatCount(model.parameters), model.fileBytes > 0 ? formatBytes(model.fileBytes) : "–", latency("1"), latency("8"),
                 model.threads.map(String.init) ?? "–"]
     }
 

@@ -21,46 +21,52 @@ public struct DistillStage: Stage, Equatable {
     public var losses: [ComponentReference] = []
     public var training = TrainingBlock()
     public var teacherOutputs = TeacherOutputs.auto
+    /// What the losses learn from, when not the stage's model: `{model: folder}` or a teacher component.
+    public var teacher = ComponentReference()
     /// An augmenter whose texts join the training split, labelled by the teacher.
     public var augment: ComponentReference?
     public init() {}
     public static var keys: [SettingKey<DistillStage>] {
         [SettingKey("student", \.student, "{component: name, settings: {…}} or {model: folder}"),
          SettingKey("losses", \.losses, "[{component: name, weight: schedule, settings: {…}}, …]"),
+         SettingKey("teacher", \.teacher, "what the losses learn from: {component: name, settings: {…}} (e.g. an ensemble) or "
+                    + "{model: folder}; default: the stage's model, from which the student is made in every case"),
          SettingKey("teacher_outputs", \.teacherOutputs,
                     "auto: computed once per example and reused each epoch unless a component needs them online; cached; online"),
          SettingKey("augment", \.augment, "{component: name, settings: {…}}: an augmenter whose texts the teacher labels and the student also learns from")]
             + TrainingBlock.trainingKeys(\.training)
     }
 
-    /// The student (a component, or nil for a model folder), the losses and the augmenter, resolved once.
+    /// The student (a component, or nil for a model folder), the losses, the teacher and the augmenter, resolved once.
     struct Plan {
         let student: ResolvedComponent?
         let losses: [ResolvedComponent]
+        let teacher: TeacherSource
         let augmenter: ResolvedComponent?
     }
 
     func plan(_ check: StageCheck) throws -> Plan {
+        let (teacherSource, teacherSummary) = try planTeacher(check)
         var resolvedStudent: ResolvedComponent?
+        var studentSummary: ModelSummary?
         if let model = student.model {
-            try check.recipe.checkFile(model, path: check.path + ".student.model", inside: "config.json")
-            if let teacher = check.recipe.teacher,
-               let count = try check.recipe.checkModelFolder(model, path: check.path + ".student.model",
-                                                              tokenizer: teacher.tokenizer ?? teacher.model,
-                                                              tokenizerPath: teacher.tokenizer == nil ? "teacher.model" : "teacher.tokenizer",
-                                                              labels: check.labels),
-               count < check.positions?.count ?? Int.max {
-                check.positions = (count, model)
-            }
+            try checkFolder(model, key: "student.model", check)
             try check.rejectKeys(["component", "settings", "weight"], at: "student", known: ["model"])
+            studentSummary = check.summary(ofFolder: model)
         } else {
             try check.rejectKeys(["weight"], at: "student", known: ["component", "settings", "model"])
-            resolvedStudent = try check.resolve(student, kind: .student, key: "student")
+            let resolved = try check.resolve(student, kind: .student, key: "student")
+            try check.checkModels(resolved, in: check.settingsContext())
+            studentSummary = check.describedModel(resolved, in: check.settingsContext())
+            resolvedStudent = resolved
         }
         guard !losses.isEmpty else { throw check.invalid("losses", "a distill stage needs at least one loss") }
+        let lossContext = check.settingsContext(teacher: teacherSummary, student: studentSummary)
         let resolvedLosses = try losses.indices.map { l in
             try check.rejectKeys(["model"], at: "losses[\(l)]", known: ["component", "weight", "settings"])
-            return try check.resolve(losses[l], kind: .loss, key: "losses[\(l)]")
+            let resolved = try check.resolve(losses[l], kind: .loss, key: "losses[\(l)]")
+            try check.checkModels(resolved, in: lossContext)
+            return resolved
         }
         var augmenter: ResolvedComponent?
         if let augment {
@@ -68,20 +74,27 @@ public struct DistillStage: Stage, Equatable {
             if check.recipe.data.pairColumn != nil { throw check.invalid("augment", "augmenting sentence pairs is not supported") }
             augmenter = try check.resolve(augment, kind: .augmenter, key: "augment")
         }
-        return Plan(student: resolvedStudent, losses: resolvedLosses, augmenter: augmenter)
+        check.model = studentSummary
+        return Plan(student: resolvedStudent, losses: resolvedLosses, teacher: teacherSource, augmenter: augmenter)
     }
 
     func run(_ plan: Plan, in run: StageRun) throws -> StageRecord {
-        let teacher = try run.currentModel()
-        var context = run.componentContext(teacher: teacher)
-        let losses = try plan.losses.map { (loss: try $0.make(as: (any Loss).self, context: context), weight: $0.weight) }
+        let stageModel = try run.currentModel()
+        let teacher = try makeTeacher(plan.teacher, stageModel: stageModel, run: run)
+        var context = run.componentContext(teacher: stageModel)
+        var lossContext = context
+        lossContext.teacher = teacher
+        let losses = try plan.losses.map { (loss: try $0.make(as: (any Loss).self, context: lossContext), weight: $0.weight) }
         let request = losses.reduce(into: OutputRequest()) { $0.formUnion($1.loss.request) }
+        let needsTeacher = losses.contains { $0.loss.needsTeacher }
         var train = try run.split(.train)
         var transfer: TransferSetAugmentation?
         if let augmenter = plan.augmenter {
-            transfer = try TransferSetAugmentation(augmenter: augmenter.make(as: (any Augmenter).self, context: context),
-                                                   teacher: teacher, request: request, run: run)
-            train = transfer?.train ?? train
+            let teacherRequest: OutputRequest
+            do { teacherRequest = try TeacherOutputPlan.teacherRequest(request, teacher: teacher) } catch { throw run.failure("\(error)") }
+            let made = try TransferSetAugmentation(augmenter: augmenter.make(as: (any Augmenter).self, context: context), teacher: teacher,
+                                                   kept: request, request: teacherRequest, run: run)
+            (transfer, train) = (made, made.train)
             context.training = train.dataset
         }
         let studentModel: any Model
@@ -93,16 +106,15 @@ public struct DistillStage: Stage, Equatable {
                 classifier.addClassifier(labels: run.data.labels.names, seed: run.recipe.seed)
             }
         }
-        let needsTeacher = losses.contains { $0.loss.needsTeacher }
-        let cache = needsTeacher ? try teacherCache(components: [studentModel] + losses.map(\.loss), request: request,
-                                                    filled: transfer?.cache, run: run) : nil
+        let outputs: TeacherOutputPlan
+        do { outputs = try TeacherOutputPlan(losses: request, teacher: teacher, student: studentModel) } catch { throw run.failure("\(error)") }
+        let cache = needsTeacher ? try teacherCache(components: [studentModel] + losses.map(\.loss), outputs: outputs, teacher: teacher,
+                                                    train: train, filled: transfer?.cache, run: run) : nil
         var settings = training.settings
         settings.seed = run.recipe.seed
         let trainer = try Trainer(model: studentModel, train: train, settings: settings) { batch, progress in
-            let studentOutput = try studentModel.forward(batch, request: request, training: true)
-            func runTeacher() throws -> ModelOutput {
-                try withoutGradient { try teacher.forward(batch, request: request, training: false) }
-            }
+            let studentOutput = try studentModel.forward(batch, request: outputs.studentRequest, training: true)
+            func runTeacher() throws -> ModelOutput { try teacher.outputs(for: batch, request: outputs.teacherRequest) }
             let teacherOutput = !needsTeacher ? nil : try cache.map { try $0.outputs(for: batch, teacher: runTeacher) } ?? runTeacher()
             var total: Tensor?
             for (loss, weight) in losses {
@@ -116,7 +128,8 @@ public struct DistillStage: Stage, Equatable {
         if let cache {
             run.emit(.note("[\(run.point)] teacher ran on \(cache.teacherBatches) batches; \(cache.cachedBatches) came from its cache (\(cache.storedValues * 4 / 1024) KiB)"))
         }
-        let record = StageRecord(type: Self.type, model: try run.made(studentModel, losses: stepLosses, epochs: epochs))
+        var record = StageRecord(type: Self.type, model: try run.made(studentModel, losses: stepLosses, epochs: epochs))
+        record.teacher = try teacherResult(teacher, source: plan.teacher, run: run)
         // Later stages read the student back from its folder: a BERT student saved as a plain
         // BERT folder continues as a BertModel (what pruners and quantizers work on).
         run.state.model = nil
@@ -125,19 +138,28 @@ public struct DistillStage: Stage, Equatable {
 
     /// The cache for the teacher's outputs, or nil when the teacher must run on every batch:
     /// `teacher_outputs: online`, or `auto` with a student or loss that says so (`OnlineTeacherOutputs`).
-    /// `filled` holds outputs computed already (the augmented transfer set's).
-    private func teacherCache(components: [Any], request: OutputRequest, filled: TeacherOutputCache?, run: StageRun) throws -> TeacherOutputCache? {
+    /// `auto` caches only what fits in ``TeacherOutputPlan/memoryBudget``; `cached` always caches.
+    /// `filled` holds outputs computed already (the augmented transfer set's), used as they are.
+    private func teacherCache(components: [Any], outputs: TeacherOutputPlan, teacher: any Teacher, train: EncodedDataset,
+                              filled: TeacherOutputCache?, run: StageRun) throws -> TeacherOutputCache? {
         let online = components.compactMap { $0 as? any OnlineTeacherOutputs }.filter(\.needsOnlineTeacherOutputs)
+        let budget: Int?
         switch teacherOutputs {
         case .online:
             return nil
         case .auto:
-            return online.isEmpty ? filled ?? TeacherOutputCache(request: request) : nil
+            guard online.isEmpty else { return nil }
+            if let filled { return filled }
+            budget = TeacherOutputPlan.memoryBudget
         case .cached:
             guard online.isEmpty else {
                 throw run.failure("teacher_outputs: cached, but \(online.map { "\(Swift.type(of: $0))" }.joined(separator: ", ")) needs the teacher run on every batch")
             }
-            return filled ?? TeacherOutputCache(request: request)
+            if let filled { return filled }
+            budget = nil
         }
+        let (cache, note) = outputs.cache(teacher: teacher, lengths: train.lengths, budget: budget)
+        run.emit(.note("[\(run.point)] \(note)"))
+        return cache
     }
 }

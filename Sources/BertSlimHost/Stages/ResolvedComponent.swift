@@ -10,6 +10,8 @@ struct ResolvedComponent {
     let settings: DecodedSettings
     /// Where the block is (`stages[1].distill.losses[0]`), for errors.
     let path: String
+    /// Where its settings are (`stages[1].distill.losses[0].settings`).
+    let settingsPath: String
     /// A loss's weight in its stage's sum.
     let weight: Schedule
 
@@ -45,7 +47,7 @@ extension StageCheck {
         let block = reference.settings.path.flatMap(recipe.document.node(at:)) ?? Node.mapping([:])
         do {
             let decoded = try YAMLDecoder().decode(SettingsOf.self, from: block, userInfo: [SettingsOf.factoryKey: factory]).settings
-            return ResolvedComponent(factory: factory, settings: decoded, path: path, weight: reference.weight)
+            return ResolvedComponent(factory: factory, settings: decoded, path: path, settingsPath: settingsPath, weight: reference.weight)
         } catch let error as SettingsError {
             throw RecipeError.settings(error.prefixed(by: settingsPath), in: recipe.document)
         } catch let error as DecodingError {

@@ -14,6 +14,9 @@ final class StageCheck {
     private(set) var path = ""
     /// The fewest positions of the BERT models the stages so far work on, and whose they are.
     var positions: (count: Int, folder: String)?
+    /// What is known of the model the current stage starts from (layers, width, labels); a
+    /// stage that makes a model says what it will be, or leaves nil when it cannot tell.
+    var model: ModelSummary?
 
     init(recipe: Recipe, host: PluginHost, labels: LabelVocabulary, positions: (count: Int, folder: String)?) {
         self.recipe = recipe

@@ -10,8 +10,8 @@ import Yams
 /// so are duplicates: texts whose token ids equal an earlier example's (the original included),
 /// since the teacher and a student over its tokens cannot tell them apart. The labelled set
 /// (texts, labels, logits) is kept in the experiment's stage cache under a key of the data, the
-/// teacher's folder, the seed and the `augment:` block, so sweep points and later runs sharing
-/// them label it once.
+/// teacher's folder (and the stage's `teacher:` block), the seed and the `augment:` block, so
+/// sweep points and later runs sharing them label it once.
 ///
 /// Based on: Tang et al. 2019, Distilling Task-Specific Knowledge from BERT into Simple Neural
 /// Networks, §3.2 (the teacher labels the augmented set; duplicates are discarded).
@@ -34,9 +34,12 @@ struct TransferSetAugmentation {
     let cache: TeacherOutputCache
 
     /// Augments the training split with `augmenter`, labels the result with `teacher`.
+    /// - Parameters:
+    ///   - kept: what the losses read, which the cache keeps.
+    ///   - request: what the teacher is asked for (``TeacherOutputPlan/teacherRequest(_:teacher:)``).
     /// - Throws: ``ExperimentError`` naming the stage when the augmenter misbehaves or the
     ///   teacher fails.
-    init(augmenter: any Augmenter, teacher: any Model, request: OutputRequest, run: StageRun) throws {
+    init(augmenter: any Augmenter, teacher: any Teacher, kept: OutputRequest, request: OutputRequest, run: StageRun) throws {
         let original = try run.split(.train)
         let folder = run.experiment.cache.appendingPathComponent("transfer-\(Self.key(run))")
         let file = folder.appendingPathComponent("transfer.json").path
@@ -45,11 +48,11 @@ struct TransferSetAugmentation {
            saved.logits.count == (original.count + saved.texts.count) * saved.classes, saved.labels.count == saved.texts.count {
             stored = saved
             train = Self.encode(original, adding: saved.texts, labels: saved.labels, run: run)
-            cache = TeacherOutputCache(request: request)
-            if request.isEmpty { cache.store(logits: saved.logits, classes: saved.classes) }
+            cache = TeacherOutputCache(request: kept)
+            if kept.isEmpty { cache.store(logits: saved.logits, classes: saved.classes) }
             run.emit(.note("[\(run.point)] transfer set read from \(file)"))
         } else {
-            let made = try Self.make(augmenter: augmenter, teacher: teacher, request: request, run: run)
+            let made = try Self.make(augmenter: augmenter, teacher: teacher, kept: kept, request: request, run: run)
             (stored, train, cache) = (made.stored, made.train, made.cache)
             try RunFiles.writeJSON(stored, to: file)
         }
@@ -57,7 +60,7 @@ struct TransferSetAugmentation {
                        + "dropped \(stored.duplicates) duplicates and \(stored.empty) empty texts"))
     }
 
-    private static func make(augmenter: any Augmenter, teacher: any Model, request: OutputRequest, run: StageRun) throws
+    private static func make(augmenter: any Augmenter, teacher: any Teacher, kept: OutputRequest, request: OutputRequest, run: StageRun) throws
         -> (stored: Stored, train: EncodedDataset, cache: TeacherOutputCache) {
         let original = try run.split(.train)
         let texts = original.dataset.texts
@@ -71,13 +74,13 @@ struct TransferSetAugmentation {
         // Label every example once: the teacher's class for the new ones, its logits for all.
         run.emit(.note("[\(run.point)] labelling \(original.count + added.count) examples with the teacher"))
         let unlabelled = encode(original, adding: added, labels: Array(repeating: 0, count: added.count), run: run)
-        let cache = TeacherOutputCache(request: request)
+        let cache = TeacherOutputCache(request: kept)
         let order = unlabelled.lengths.indices.sorted { (unlabelled.lengths[$0], $0) < (unlabelled.lengths[$1], $1) }
         var logits: [[Float]] = Array(repeating: [], count: unlabelled.count)
         var classes = 0
         for start in stride(from: 0, to: order.count, by: 64) {
             let batch = unlabelled.batch(Array(order[start..<min(start + 64, order.count)]))
-            let output = try cache.outputs(for: batch) { try withoutGradient { try teacher.forward(batch, request: request, training: false) } }
+            let output = try cache.outputs(for: batch) { try teacher.outputs(for: batch, request: request) }
             guard let z = output.logits, z.rank == 2, z.shape[0] == batch.size else { throw run.failure("augment: the teacher gave no logits") }
             classes = z.shape[1]
             let values = z.scalars
@@ -133,7 +136,9 @@ struct TransferSetAugmentation {
         let document = run.recipe.document
         let block = (try? document.node(at: "stages[\(run.index)].\(run.type).augment").map { try Yams.serialize(node: $0) }) ?? ""
         let data = (try? document.node(at: "data").map { try Yams.serialize(node: $0) }) ?? ""
+        let teacher = (try? document.node(at: "stages[\(run.index)].\(run.type).teacher").map { try Yams.serialize(node: $0) }) ?? ""
         let parts = ["transfer-1", "seed=\(run.recipe.seed)", data, run.state.modelDirectory, run.state.tokenizerDirectory, block]
+            + (teacher.isEmpty ? [] : [teacher])
         return String(stableHash(parts.joined(separator: "\u{1}")).prefix(12))
     }
 }

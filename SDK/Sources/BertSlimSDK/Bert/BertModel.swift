@@ -130,15 +130,20 @@ public final class BertModel {
         let mask = Tensor(shape: [b, t], scalars: batch.attentionMask.scalars.map { $0 != 0 ? 0 : -Float.greatestFiniteMagnitude })
 
         var output = ModelOutput(logits: nil)
+        // x: (B, T, H) → its [CLS] row (B, H), with autograd.
+        func clsState(_ x: Tensor) -> Tensor { x.slice(axis: 1, range: 0..<1).reshaped([b, config.hiddenSize]) }
+        let keepCLS = request.contains(.clsHiddenStates)
         if request.contains(.hiddenStates) { output.hiddenStates.append(x) }
         for (l, layer) in layers.enumerated() {
+            if keepCLS { output.clsHiddenStates.append(clsState(x)) }
             let result = layer.forward(x, mask: mask, headGate: headGates?[l], keep: request, dropout: dropout)
             x = result.hidden
             if request.contains(.hiddenStates) { output.hiddenStates.append(x) }
             if let s = result.scores { output.attentionScores.append(s) }
             if let p = result.probabilities { output.attentionProbabilities.append(p) }
         }
-        let cls = x.slice(axis: 1, range: 0..<1).reshaped([b, config.hiddenSize])
+        let cls = clsState(x)
+        if keepCLS { output.clsHiddenStates.append(cls) }
         let pooled = tanh(dense(cls, poolerWeight, poolerBias))
         output.pooled = pooled
         if let classifierWeight, let classifierBias {

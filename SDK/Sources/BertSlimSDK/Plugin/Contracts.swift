@@ -32,4 +32,14 @@ public enum FirstPartyComponents {
         public static let temperatureKey = "temperature"
         public static let alphaKey = "alpha"
     }
+
+    /// Sun et al.'s patient knowledge distillation loss (`Plugins/PKD`; SDK 1.2).
+    public enum PKD {
+        public static let loss = "pkd"
+        /// The settings key choosing which teacher layers the student's are matched to, and its values.
+        public static let strategyKey = "strategy"
+        public static let skipStrategy = "skip"
+        public static let lastStrategy = "last"
+        public static let betaKey = "beta"
+    }
 }

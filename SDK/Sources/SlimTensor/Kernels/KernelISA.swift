@@ -42,6 +42,10 @@ public enum KernelISA: Int, CaseIterable, Comparable, Sendable, CustomStringConv
     /// The ISA oneDNN dispatches on, in its own words (e.g. `avx512_core_vnni`).
     public static var oneDNN: String { String(cString: slim_isa_onednn_name()) }
 
+    /// Whether oneDNN's int8 matmul is exact in this process (it has VNNI or AMX); where it is
+    /// not, int8 layers run BertSlim's own int16-product GEMM.
+    public static var oneDNNInt8IsExact: Bool { slim_isa_onednn_int8_exact() != 0 }
+
     /// Runs `body` with this thread's loops capped at `cap`: the way to run, and test, every
     /// variant of a kernel on one machine. oneDNN's own kernels keep the process level, and
     /// int8 layers made inside `body` keep the kernel chosen for the cap.
