@@ -1,7 +1,7 @@
 #!/bin/bash
 # MR accuracy of the BiLSTM and logistic-regression students distilled from fine-tuned MiniLM-L6
 # teachers, with and without Tang et al.'s augmentation (the README's BiLSTM table).
-#   scripts/distill-bilstm-mr.sh [TEACHER_FOLDER...]     (default: /work/teachers/mr-seed{1,2,3})
+#   scripts/distill-bilstm-mr.sh [TEACHER_FOLDER...]     (default: runs/teachers/mr-seed{1,2,3})
 # Teacher folder i (1-based) runs with seed i. Each teacher gets one recipe, written to
 # runs/bilstm-mr/seedI.yaml, whose seven sweep points are the table's rows; the augmented points
 # share one transfer set labelled by that teacher. Set BERTSLIM to the binary (default:
@@ -12,7 +12,8 @@ cd "$(dirname "$0")/.."
 BERTSLIM=${BERTSLIM:-.build/release/bertslim}
 N_ITER=${N_ITER:-5}   # the README's table; the paper (and recipes/distill-bilstm.yaml) use 20
 teachers=("$@")
-[ ${#teachers[@]} -gt 0 ] || teachers=(/work/teachers/mr-seed1 /work/teachers/mr-seed2 /work/teachers/mr-seed3)
+[ ${#teachers[@]} -gt 0 ] || teachers=(runs/teachers/mr-seed1 runs/teachers/mr-seed2 runs/teachers/mr-seed3)
+for i in "${!teachers[@]}"; do teachers[$i]=$(realpath "${teachers[$i]}"); done
 data=$PWD/assets/data/mr
 mkdir -p runs/bilstm-mr
 bilstm='{component: bilstm, settings: {lstm_size: 150, relu_size: 200, pooling: final, embeddings: teacher, vocabulary: training}}'

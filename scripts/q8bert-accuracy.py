@@ -1,6 +1,6 @@
 """MR test accuracy of Q8BERT's int8 models against their fp32 teachers, one row per teacher.
 
-    .venv/bin/python scripts/q8bert-accuracy.py /work/teachers/mr-seed1 /work/teachers/mr-seed2 ... \
+    .venv/bin/python scripts/q8bert-accuracy.py runs/teachers/mr-seed1 runs/teachers/mr-seed2 ... \
         [--out runs/q8bert-accuracy] [--only ptq|qat] [--qat-epochs 3] [--qat-lr 5e-5] [--qat-ema-decay 0.99]
         [--calibration-batches 16]
         [--qat-train-limit N]
