@@ -74,7 +74,7 @@ extension Ledger {
         let started = Self.modified(file("recipe.yaml")) ?? Date()
         var run = RunRow(id: nil, folder: folder, recipeName: text("name") ?? (folder as NSString).lastPathComponent,
                          recipeHash: stableHash(yaml), recipeYaml: yaml, seed: String(results?.seed ?? UInt64(text("seed") ?? "") ?? 1),
-                         trainFile: train, devFile: text("data", "dev"), testFile: text("data", "test"),
+                         task: data.taskName(), trainFile: train, devFile: text("data", "dev"), testFile: text("data", "test"),
                          status: results == nil ? .interrupted : .finished, error: nil, startedAt: started,
                          endedAt: Self.modified(file(results == nil ? "metrics.jsonl" : "results.json")), host: nil, pid: nil, command: nil,
                          cpuModel: nil, cpuFlags: nil, isa: kernels.flatMap(Self.isa), kernels: kernels, threads: nil,

@@ -49,7 +49,7 @@ extension Ledger {
     func startRun(_ run: RunDescription, on host: HostInfo = .current) throws -> RunHandle {
         try write { db in
             var row = RunRow(id: nil, folder: run.folder, recipeName: run.recipeName, recipeHash: run.recipeHash, recipeYaml: run.recipeYAML,
-                             seed: String(run.seed), trainFile: run.trainFile, devFile: run.devFile, testFile: run.testFile,
+                             seed: String(run.seed), task: run.task, trainFile: run.trainFile, devFile: run.devFile, testFile: run.testFile,
                              status: .running, error: nil, startedAt: Date(), endedAt: nil, host: host.name, pid: Int(getpid()),
                              command: run.command, cpuModel: host.cpuModel, cpuFlags: host.cpuFlags, isa: run.kernels.isa,
                              kernels: run.kernels.description, threads: run.threads, version: run.version, source: "run")

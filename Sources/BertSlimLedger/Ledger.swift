@@ -61,8 +61,22 @@ public final class Ledger {
         try prepare()
     }
 
-    /// Checks what the database is, then applies the migrations it lacks.
+    /// Checks what the database is, then applies the migrations it lacks; one process at a
+    /// time (``MigrationLock``), so that a ledger two runs open together is made once.
     private func prepare() throws {
+        try MigrationLock.holding(for: path, wait: options.wait) {
+            try checkIdentity()
+            guard try !read({ try LedgerSchema.migrator.hasCompletedMigrations($0) }) else { return }
+            do {
+                try LedgerSchema.migrator.migrate(database)
+            } catch {
+                throw Self.translate(error, file: path, wait: options.wait)
+            }
+        }
+    }
+
+    /// Refuses another program's database and a ledger of a newer schema.
+    private func checkIdentity() throws {
         try read { db in
             let application = try Int32.fetchOne(db, sql: "PRAGMA application_id") ?? 0
             let version = try Int.fetchOne(db, sql: "PRAGMA user_version") ?? 0
@@ -78,11 +92,6 @@ public final class Ledger {
             if version > LedgerSchema.version || superseded {
                 throw LedgerError.newerSchema(file: path, found: max(version, LedgerSchema.version + 1), supported: LedgerSchema.version)
             }
-        }
-        do {
-            try LedgerSchema.migrator.migrate(database)
-        } catch {
-            throw Self.translate(error, file: path, wait: options.wait)
         }
     }
 

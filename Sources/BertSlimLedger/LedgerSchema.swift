@@ -17,7 +17,7 @@ import GRDB
 /// | `metric` | number a run reported over time (`metrics.jsonl`'s lines, one row per value): event, stage, epoch, step, name, value, time |
 public enum LedgerSchema {
     /// The schema this BertSlim writes (`PRAGMA user_version`).
-    public static let version = 1
+    public static let version = 2
     /// `PRAGMA application_id` of a ledger: "BSLG".
     static let applicationID: Int32 = 0x4253_4C47
 
@@ -118,6 +118,24 @@ public enum LedgerSchema {
                 t.column("recorded_at", .datetime)
             }
             try db.execute(sql: "PRAGMA user_version = 1")
+        }
+        // Schema 2: runs carry their task (filled in for older runs from the training file's
+        // folder, the default a recipe's `data.task` overrides), and the queries `runs list
+        // --task`, `--since` and a run's metrics use get indexes.
+        migrator.registerMigration("v2") { db in
+            try db.alter(table: "run") { t in t.add(column: "task", .text).notNull().defaults(to: "") }
+            // The default as schema 2 defines it, kept here: a migration never changes.
+            let rows = try Row.fetchAll(db, sql: "SELECT id, train_file FROM run")
+            for row in rows {
+                let train: String = row["train_file"]
+                let folder = ((train as NSString).deletingLastPathComponent as NSString).lastPathComponent
+                let task = folder.isEmpty || folder == "." || folder == ".." ? "default" : folder
+                try db.execute(sql: "UPDATE run SET task = ? WHERE id = ?", arguments: [task, row["id"] as Int64])
+            }
+            try db.create(index: "run_on_task", on: "run", columns: ["task"])
+            try db.create(index: "run_on_started_at", on: "run", columns: ["started_at"])
+            try db.create(index: "metric_on_point_stage", on: "metric", columns: ["point_id", "stage"])
+            try db.execute(sql: "PRAGMA user_version = 2")
         }
         return migrator
     }

@@ -56,17 +56,12 @@ struct MetricLine {
         }
     }
 
+    /// A JSON or Swift number as a Double; nil for booleans (which bridge to NSNumber too) and
+    /// anything else.
     static func number(_ value: Any) -> Double? {
-        switch value {
-        case is Bool: return nil
-        case let v as Double: return v
-        case let v as Float: return Double(v)
-        case let v as Int: return Double(v)
-        case let v as Int64: return Double(v)
-        case let v as UInt64: return Double(v)
-        case let v as NSNumber: return v.doubleValue
-        default: return nil
-        }
+        guard type(of: value) != Bool.self, let number = value as? NSNumber else { return nil }
+        let kind = String(cString: number.objCType)
+        return kind == "c" || kind == "B" ? nil : number.doubleValue
     }
 
     static func integer(_ value: Any) -> Int? {

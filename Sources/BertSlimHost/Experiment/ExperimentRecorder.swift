@@ -33,6 +33,11 @@ public struct RunDescription: Sendable {
         public var label: String
         /// The swept values by key path.
         public var values: [String: String]
+
+        /// A point from its parts.
+        public init(id: String, label: String, values: [String: String]) {
+            (self.id, self.label, self.values) = (id, label, values)
+        }
     }
 
     /// The run folder, absolute.
@@ -64,6 +69,15 @@ public struct RunDescription: Sendable {
     public var version: String
     /// The command line that started the run.
     public var command: String
+
+    /// A description from its parts (``Experiment`` makes one for each run).
+    public init(folder: String, recipeName: String, recipeYAML: String, recipeHash: String, seed: UInt64, task: String,
+                trainFile: String, devFile: String?, testFile: String?, points: [Point], plugins: [PluginManifest],
+                kernels: KernelChoice, threads: Int, resumed: Bool, version: String, command: String) {
+        (self.folder, self.recipeName, self.recipeYAML, self.recipeHash, self.seed, self.task) = (folder, recipeName, recipeYAML, recipeHash, seed, task)
+        (self.trainFile, self.devFile, self.testFile, self.points, self.plugins) = (trainFile, devFile, testFile, points, plugins)
+        (self.kernels, self.threads, self.resumed, self.version, self.command) = (kernels, threads, resumed, version, command)
+    }
 }
 
 /// Where a point stands after one of its stages.
@@ -80,4 +94,9 @@ public struct StageOutcome: Sendable {
     public var models: [ModelResult]
     /// The point's export folders so far, relative to the run folder.
     public var exports: [String]
+
+    /// An outcome from its parts.
+    public init(point: String, stage: Int, type: String, reused: Bool, models: [ModelResult], exports: [String]) {
+        (self.point, self.stage, self.type, self.reused, self.models, self.exports) = (point, stage, type, reused, models, exports)
+    }
 }

@@ -30,6 +30,8 @@ public struct RunRow: Codable, Sendable, Equatable, FetchableRecord, MutablePers
     public var recipeYaml: String
     /// The seed in force, as text (seeds are 64-bit unsigned).
     public var seed: String
+    /// What `runs list --task` matches (schema 2).
+    public var task: String
     public var trainFile: String
     public var devFile: String?
     public var testFile: String?
