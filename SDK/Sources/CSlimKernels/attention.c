@@ -56,29 +56,16 @@ static const slim_primitive *find_or_create(int64_t b, int64_t h, int64_t t, int
     return slim_primitive_get(NULL, &key, sizeof key, make_pd, NULL);
 }
 
-static int run(const slim_primitive *e, const void *a, const void *b, void *c) {
-    dnnl_memory_t ma, mb, mc;
-    dnnl_memory_create(&ma, dnnl_primitive_desc_query_md(e->pd, dnnl_query_src_md, 0), slim_dnnl_engine(), (void *)a);
-    dnnl_memory_create(&mb, dnnl_primitive_desc_query_md(e->pd, dnnl_query_weights_md, 0), slim_dnnl_engine(), (void *)b);
-    dnnl_memory_create(&mc, dnnl_primitive_desc_query_md(e->pd, dnnl_query_dst_md, 0), slim_dnnl_engine(), c);
-    dnnl_exec_arg_t args[3] = {{DNNL_ARG_SRC, ma}, {DNNL_ARG_WEIGHTS, mb}, {DNNL_ARG_DST, mc}};
-    int status = slim_dnnl_execute(e->primitive, 3, args);
-    dnnl_memory_destroy(ma);
-    dnnl_memory_destroy(mb);
-    dnnl_memory_destroy(mc);
-    return status;
-}
-
 int slim_attention_scores(const float *q, const float *k, float *scores, int64_t b, int64_t h, int64_t t,
                           int64_t d, float alpha) {
     const slim_primitive *e = find_or_create(b, h, t, d, 0, alpha);
-    return e ? run(e, q, k, scores) : dnnl_unimplemented;
+    return e ? slim_primitive_matmul(e, q, k, NULL, scores) : dnnl_unimplemented;
 }
 
 int slim_attention_context(const float *probabilities, const float *v, float *context, int64_t b, int64_t h,
                            int64_t t, int64_t d) {
     const slim_primitive *e = find_or_create(b, h, t, d, 1, 1.0f);
-    return e ? run(e, probabilities, v, context) : dnnl_unimplemented;
+    return e ? slim_primitive_matmul(e, probabilities, v, NULL, context) : dnnl_unimplemented;
 }
 
 int slim_attention_fused(const float *q, const float *k, const float *v, int64_t ld, const float *mask,

@@ -73,26 +73,6 @@ static const slim_primitive *primitive_for(int64_t m, int64_t n, int64_t k, int6
     return slim_primitive_get(NULL, &key, sizeof key, make_pd, NULL);
 }
 
-static int run(const slim_primitive *e, const void *x, const void *w, const float *bias, void *y) {
-    dnnl_engine_t engine = slim_dnnl_engine();
-    dnnl_memory_t ms, mw, md, mb = NULL;
-    dnnl_memory_create(&ms, dnnl_primitive_desc_query_md(e->pd, dnnl_query_src_md, 0), engine, (void *)x);
-    dnnl_memory_create(&mw, dnnl_primitive_desc_query_md(e->pd, dnnl_query_weights_md, 0), engine, (void *)w);
-    dnnl_memory_create(&md, dnnl_primitive_desc_query_md(e->pd, dnnl_query_dst_md, 0), engine, y);
-    dnnl_exec_arg_t args[4] = {{DNNL_ARG_SRC, ms}, {DNNL_ARG_WEIGHTS, mw}, {DNNL_ARG_DST, md}};
-    int nargs = 3;
-    if (bias) {
-        dnnl_memory_create(&mb, dnnl_primitive_desc_query_md(e->pd, dnnl_query_weights_md, 1), engine, (void *)bias);
-        args[nargs++] = (dnnl_exec_arg_t){DNNL_ARG_BIAS, mb};
-    }
-    int status = slim_dnnl_execute(e->primitive, nargs, args);
-    dnnl_memory_destroy(ms);
-    dnnl_memory_destroy(mw);
-    dnnl_memory_destroy(md);
-    if (mb) dnnl_memory_destroy(mb);
-    return status;
-}
-
 /* ---- float activations: decoded slabs into oneDNN's f32 matmul ---------------------------- */
 
 int slim_lowbit_linear_f32(const slim_lowbit_weights *w, int64_t m, const float *x, const float *bias, float *y,
@@ -107,7 +87,7 @@ int slim_lowbit_linear_f32(const slim_lowbit_weights *w, int64_t m, const float 
         const slim_primitive *e = primitive_for(m, count, w->k, w->n, bias != NULL, gelu, 0);
         if (!e) { status = dnnl_unimplemented; break; }
         slim_lowbit_decode(w, n0, count, slab);
-        status = run(e, x, slab, bias ? bias + n0 : NULL, y + n0);
+        status = slim_primitive_matmul(e, x, slab, bias ? bias + n0 : NULL, y + n0);
     }
     free(slab);
     return status;
@@ -174,7 +154,7 @@ int slim_lowbit_linear_s8(const slim_lowbit_weights *w, int64_t m, const int8_t 
         slim_lowbit_unpack_s8(w, 0, n, codes);
         if (onednn_int8()) {
             const slim_primitive *e = primitive_for(m, n, k, n, 0, 0, 1);
-            status = e ? run(e, x, codes, NULL, acc) : dnnl_unimplemented;
+            status = e ? slim_primitive_matmul(e, x, codes, NULL, acc) : dnnl_unimplemented;
         } else {
             slim_s16_weights *packed = slim_s16_pack(codes, n, k, slim_isa_current());
             status = packed ? slim_s16_linear(packed, m, x, NULL, NULL, 0, 1, 2, acc) : -1;

@@ -68,29 +68,6 @@ static const slim_primitive *find_or_create(const matmul_key *key, const slim_pa
     return slim_primitive_get(packed, key, sizeof *key, make_pd, packed);
 }
 
-static int execute(const slim_primitive *e, const void *a, const void *b, const void *bias, void *c) {
-    const dnnl_memory_desc_t *src_md = dnnl_primitive_desc_query_md(e->pd, dnnl_query_src_md, 0);
-    const dnnl_memory_desc_t *wei_md = dnnl_primitive_desc_query_md(e->pd, dnnl_query_weights_md, 0);
-    const dnnl_memory_desc_t *dst_md = dnnl_primitive_desc_query_md(e->pd, dnnl_query_dst_md, 0);
-    dnnl_memory_t ms, mw, md, mb = NULL;
-    dnnl_memory_create(&ms, src_md, slim_dnnl_engine(), (void *)a);
-    dnnl_memory_create(&mw, wei_md, slim_dnnl_engine(), (void *)b);
-    dnnl_memory_create(&md, dst_md, slim_dnnl_engine(), c);
-    dnnl_exec_arg_t args[4] = {{DNNL_ARG_SRC, ms}, {DNNL_ARG_WEIGHTS, mw}, {DNNL_ARG_DST, md}};
-    int nargs = 3;
-    if (bias) {
-        const dnnl_memory_desc_t *bias_md = dnnl_primitive_desc_query_md(e->pd, dnnl_query_weights_md, 1);
-        dnnl_memory_create(&mb, bias_md, slim_dnnl_engine(), (void *)bias);
-        args[nargs++] = (dnnl_exec_arg_t){DNNL_ARG_BIAS, mb};
-    }
-    int status = slim_dnnl_execute(e->primitive, nargs, args);
-    dnnl_memory_destroy(ms);
-    dnnl_memory_destroy(mw);
-    dnnl_memory_destroy(md);
-    if (mb) dnnl_memory_destroy(mb);
-    return status;
-}
-
 int slim_matmul(int64_t batch, int64_t batch_b, int64_t m, int64_t n, int64_t k,
                 int trans_a, int trans_b, float alpha, const float *a, const float *b,
                 const float *bias, float *c, int accumulate) {
@@ -101,7 +78,7 @@ int slim_matmul(int64_t batch, int64_t batch_b, int64_t m, int64_t n, int64_t k,
     key.accumulate = accumulate; key.alpha = alpha;
     const slim_primitive *e = find_or_create(&key, NULL);
     if (!e) return dnnl_unimplemented;
-    return execute(e, a, b, bias, c);
+    return slim_primitive_matmul(e, a, b, bias, c);
 }
 
 slim_packed_weights *slim_pack_weights(const float *w, int64_t n, int64_t k) {
@@ -147,7 +124,7 @@ int slim_matmul_packed(const slim_packed_weights *w, int64_t m, const float *x,
     key.trans_b = 1; key.has_bias = bias != NULL; key.alpha = 1.0f; key.gelu = gelu;
     const slim_primitive *e = find_or_create(&key, w);
     if (!e) return dnnl_unimplemented;
-    return execute(e, x, w->data, bias, y);
+    return slim_primitive_matmul(e, x, w->data, bias, y);
 }
 
 const char *slim_matmul_impl_name(int64_t m, int64_t n, int64_t k) {

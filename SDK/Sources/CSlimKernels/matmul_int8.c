@@ -144,25 +144,7 @@ int slim_int8_linear(const slim_int8_weights *w, int64_t m, const int8_t *x, con
     key.has_bias = bias != NULL;
     const slim_primitive *e = find_or_create(&key, w, scales);
     if (!e) return dnnl_unimplemented;
-    const dnnl_memory_desc_t *src_md = dnnl_primitive_desc_query_md(e->pd, dnnl_query_src_md, 0);
-    const dnnl_memory_desc_t *dst_md = dnnl_primitive_desc_query_md(e->pd, dnnl_query_dst_md, 0);
-    dnnl_memory_t ms, mw, md, mb = NULL;
-    dnnl_memory_create(&ms, src_md, slim_dnnl_engine(), (void *)x);
-    dnnl_memory_create(&mw, &w->md, slim_dnnl_engine(), w->data);
-    dnnl_memory_create(&md, dst_md, slim_dnnl_engine(), y);
-    dnnl_exec_arg_t args[4] = {{DNNL_ARG_SRC, ms}, {DNNL_ARG_WEIGHTS, mw}, {DNNL_ARG_DST, md}};
-    int nargs = 3;
-    if (bias) {
-        const dnnl_memory_desc_t *bias_md = dnnl_primitive_desc_query_md(e->pd, dnnl_query_weights_md, 1);
-        dnnl_memory_create(&mb, bias_md, slim_dnnl_engine(), (void *)bias);
-        args[nargs++] = (dnnl_exec_arg_t){DNNL_ARG_BIAS, mb};
-    }
-    int status = slim_dnnl_execute(e->primitive, nargs, args);
-    dnnl_memory_destroy(ms);
-    dnnl_memory_destroy(mw);
-    dnnl_memory_destroy(md);
-    if (mb) dnnl_memory_destroy(mb);
-    return status;
+    return slim_primitive_matmul(e, x, w->data, bias, y);
 }
 
 const char *slim_int8_impl_name(const slim_int8_weights *w, int64_t m, int dst_kind) {

@@ -1,6 +1,7 @@
 // The one cache of oneDNN primitives for the whole C target (float matmul, int8 matmul,
 // attention products): see primitive_cache.h.
 #include "primitive_cache.h"
+#include "dnnl_exec.h"
 
 #include <pthread.h>
 #include <stdlib.h>
@@ -87,4 +88,23 @@ size_t slim_primitive_count(void) {
     size_t n = count;
     pthread_mutex_unlock(&lock);
     return n;
+}
+
+dnnl_status_t slim_primitive_matmul(const slim_primitive *p, const void *src, const void *weights, const void *bias,
+                                    void *dst) {
+    dnnl_engine_t engine = slim_dnnl_engine();
+    const void *data[4] = {src, weights, dst, bias};
+    const int roles[4] = {DNNL_ARG_SRC, DNNL_ARG_WEIGHTS, DNNL_ARG_DST, DNNL_ARG_BIAS};
+    const dnnl_query_t queries[4] = {dnnl_query_src_md, dnnl_query_weights_md, dnnl_query_dst_md, dnnl_query_weights_md};
+    const int index[4] = {0, 0, 0, 1};  // the bias is the second weights descriptor
+    dnnl_exec_arg_t args[4];
+    int count = bias ? 4 : 3;
+    for (int i = 0; i < count; i++) {
+        dnnl_memory_t memory;
+        dnnl_memory_create(&memory, dnnl_primitive_desc_query_md(p->pd, queries[i], index[i]), engine, (void *)data[i]);
+        args[i] = (dnnl_exec_arg_t){roles[i], memory};
+    }
+    dnnl_status_t status = slim_dnnl_execute(p->primitive, count, args);
+    for (int i = 0; i < count; i++) dnnl_memory_destroy(args[i].memory);
+    return status;
 }

@@ -27,4 +27,9 @@ const slim_primitive *slim_primitive_get(const void *owner, const void *key, siz
 // Destroys every entry made for `owner` (call before freeing it).
 void slim_primitive_forget(const void *owner);
 
+// Runs a cached matmul primitive on src, weights, an optional bias and dst (their layouts are
+// the primitive's own) through slim_dnnl_execute; returns the oneDNN status.
+dnnl_status_t slim_primitive_matmul(const slim_primitive *p, const void *src, const void *weights, const void *bias,
+                                    void *dst);
+
 #endif

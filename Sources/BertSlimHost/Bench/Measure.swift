@@ -16,13 +16,14 @@ public struct Timing: Codable, Sendable {
 
 /// Runs `body` `warmup` times untimed, then `runs` times timed (median reported: the
 /// machine is shared and noisy, so one time means little).
-public func measure(warmup: Int = 3, runs: Int = 15, _ body: () -> Void) -> Timing {
-    for _ in 0..<warmup { body() }
+/// - Throws: the first error `body` throws (the runs stop there).
+public func measure(warmup: Int = 3, runs: Int = 15, _ body: () throws -> Void) rethrows -> Timing {
+    for _ in 0..<warmup { try body() }
     var times: [Double] = []
     times.reserveCapacity(runs)
     for _ in 0..<max(runs, 1) {
         let start = DispatchTime.now().uptimeNanoseconds
-        body()
+        try body()
         times.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6)
     }
     times.sort()

@@ -23,20 +23,13 @@ extension ModelBenchmark {
         let named = student.namedParameters
         let optimizer = try AdamW(groups: ParameterGroup.weightDecayGroups(named, weightDecay: 0.01), learningRate: 1e-4)
         let cached = try withoutGradient { try teacher.forward(batch, request: [], training: false) }
-        var failure: Error?
-        let timing = measure(warmup: 2, runs: runs) {
-            do {
-                let teacherOutput = online ? try withoutGradient { try teacher.forward(batch, request: [], training: false) } : cached
-                let output = try student.forward(batch, request: [], training: true)
-                try loss(student: output, teacher: teacherOutput, batch: batch, progress: 0).backward()
-                _ = clipGradientNorm(named.map(\.parameter), maxNorm: 1)
-                optimizer.step()
-                optimizer.zeroGrad()
-            } catch {
-                failure = error
-            }
+        return try measure(warmup: 2, runs: runs) {
+            let teacherOutput = online ? try withoutGradient { try teacher.forward(batch, request: [], training: false) } : cached
+            let output = try student.forward(batch, request: [], training: true)
+            try loss(student: output, teacher: teacherOutput, batch: batch, progress: 0).backward()
+            _ = clipGradientNorm(named.map(\.parameter), maxNorm: 1)
+            optimizer.step()
+            optimizer.zeroGrad()
         }
-        if let failure { throw failure }
-        return timing
     }
 }

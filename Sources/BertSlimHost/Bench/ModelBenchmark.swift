@@ -29,14 +29,9 @@ public enum ModelBenchmark {
 
     /// Median latency of an inference forward pass (no gradients, eval mode).
     public static func inference(_ model: any Model, batch: Batch, warmup: Int = 3, runs: Int) throws -> Timing {
-        var failure: Error?
-        let timing = withoutGradient {
-            measure(warmup: warmup, runs: runs) {
-                do { _ = try model.forward(batch, request: [], training: false) } catch { failure = error }
-            }
+        try withoutGradient {
+            try measure(warmup: warmup, runs: runs) { _ = try model.forward(batch, request: [], training: false) }
         }
-        if let failure { throw failure }
-        return timing
     }
 
     /// Median time of one training step: forward with dropout, cross-entropy, backward,
@@ -47,19 +42,12 @@ public enum ModelBenchmark {
         let optimizer = try AdamW(groups: ParameterGroup.weightDecayGroups(named.map { (name: $0.0, parameter: $0.1) }, weightDecay: 0.01), learningRate: 2e-5)
         let labels = batch.labels!
         try model.checkFits(batch)
-        var failure: Error?
-        let timing = measure(warmup: 2, runs: runs) {
-            do {
-                guard let logits = try model.forward(batch, request: [], training: true).logits else { throw TrainingError.noClassificationHead }
-                try crossEntropy(logits, labels: labels).backward()
-                _ = clipGradientNorm(named.map(\.1), maxNorm: 1)
-                optimizer.step()
-                optimizer.zeroGrad()
-            } catch {
-                failure = error
-            }
+        return try measure(warmup: 2, runs: runs) {
+            guard let logits = try model.forward(batch, request: [], training: true).logits else { throw TrainingError.noClassificationHead }
+            try crossEntropy(logits, labels: labels).backward()
+            _ = clipGradientNorm(named.map(\.1), maxNorm: 1)
+            optimizer.step()
+            optimizer.zeroGrad()
         }
-        if let failure { throw failure }
-        return timing
     }
 }
