@@ -4,7 +4,8 @@ import Foundation
 /// breaks quoted, `\r\n` line ends), as `bertslim runs export --csv` writes them.
 public enum CSVExport {
     /// One row per model: its run, point and origin, size, each split's accuracy and F1, each
-    /// batch size's latency, and whether it is Pareto-optimal in `comparison`.
+    /// batch size's latency, and whether it is Pareto-optimal in `comparison`. A model sweep
+    /// points share has their keys in `point`, space-separated, and the first one's label.
     public static func models(_ comparison: ModelComparison) -> String {
         let entries = comparison.entries
         let splits = Set(entries.flatMap(\.evaluations.keys)).sorted()
@@ -14,7 +15,7 @@ public enum CSVExport {
         header += batches.map { "latency_ms_b\($0)" } + ["pareto_optimal"]
         var rows = [header]
         for entry in entries {
-            var row = [String(entry.runId), entry.recipeName, entry.task, entry.point.key, entry.point.label,
+            var row = [String(entry.runId), entry.recipeName, entry.task, ([entry.point] + entry.alsoIn).map(\.key).joined(separator: " "), entry.point.label,
                        entry.model.id.map(String.init) ?? "", entry.model.origin, String(entry.model.parameters),
                        String(entry.model.fileBytes), entry.model.threads.map(String.init) ?? ""]
             for split in splits {

@@ -18,13 +18,15 @@ public struct FrontierReport {
     }
 
     static let palette = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b", "#e377c2", "#17becf", "#7f7f7f", "#bcbd22"]
+    /// Runs the legend names; more would run past the chart's foot (the table lists them all).
+    static let legendRuns = 14
     let width = 900.0, height = 520.0
     let plot = (left: 70.0, top: 24.0, right: 660.0, bottom: 470.0)
 
     /// The page.
     public func render() -> String {
         let drawn = comparison.entries.filter(comparison.isCandidate)
-        let runs = Array(NSOrderedSet(array: comparison.entries.map(\.runId))).compactMap { $0 as? Int64 }
+        let runs = Self.runs(of: comparison.entries)
         var html = """
         <!DOCTYPE html>
         <html lang="en"><head><meta charset="utf-8"><title>\(escape(task)) — BertSlim frontier</title>
@@ -41,9 +43,16 @@ public struct FrontierReport {
 
         """
         html += drawn.isEmpty ? "<p><strong>No model has both an accuracy on \(escape(comparison.split)) and a latency at batch \(comparison.batchSize)"
-            + " (add evaluate and benchmark stages).</strong></p>\n" : chart(drawn, runs: runs)
-        html += table(runs: runs)
+            + " (add evaluate and benchmark stages).</strong></p>\n" : chart(drawn, runs: Self.runs(of: drawn))
+        html += table()
         return html + "</body></html>\n"
+    }
+
+    /// The runs of `entries`, each once, in order.
+    static func runs(of entries: [ModelEntry]) -> [Int64] {
+        var runs: [Int64] = []
+        for entry in entries where !runs.contains(entry.runId) { runs.append(entry.runId) }
+        return runs
     }
 
     private func chart(_ drawn: [ModelEntry], runs: [Int64]) -> String {
@@ -61,11 +70,11 @@ public struct FrontierReport {
         svg += "<rect width=\"100%\" height=\"100%\" fill=\"#fff\"/>"
         for value in y.ticks() {
             svg += "<line x1=\"\(f(plot.left))\" y1=\"\(f(py(value)))\" x2=\"\(f(plot.right))\" y2=\"\(f(py(value)))\" stroke=\"#eee\"/>"
-            svg += "<text x=\"\(f(plot.left - 6))\" y=\"\(f(py(value) + 4))\" text-anchor=\"end\">\(String(format: "%.3f", value))</text>"
+            svg += "<text x=\"\(f(plot.left - 6))\" y=\"\(f(py(value) + 4))\" text-anchor=\"end\">\(y.label(value))</text>"
         }
         for value in logarithmic ? Axis.logTicks(low: low, high: high) : x.ticks() {
             svg += "<line x1=\"\(f(px(value)))\" y1=\"\(f(plot.top))\" x2=\"\(f(px(value)))\" y2=\"\(f(plot.bottom))\" stroke=\"#eee\"/>"
-            svg += "<text x=\"\(f(px(value)))\" y=\"\(f(plot.bottom + 16))\" text-anchor=\"middle\">\(tick(value))</text>"
+            svg += "<text x=\"\(f(px(value)))\" y=\"\(f(plot.bottom + 16))\" text-anchor=\"middle\">\(logarithmic ? tick(value) : x.label(value))</text>"
         }
         svg += "<rect x=\"\(f(plot.left))\" y=\"\(f(plot.top))\" width=\"\(f(plot.right - plot.left))\" height=\"\(f(plot.bottom - plot.top))\" fill=\"none\" stroke=\"#333\"/>"
         svg += "<text x=\"\(f((plot.left + plot.right) / 2))\" y=\"\(f(height - 14))\" text-anchor=\"middle\">median latency at batch \(comparison.batchSize), ms\(logarithmic ? " (log scale)" : "")</text>"
@@ -98,10 +107,14 @@ public struct FrontierReport {
     private func legend(runs: [Int64], maxBytes: Double, radius: (Int) -> Double) -> String {
         var svg = "", y = plot.top + 8
         let x = plot.right + 24
-        for (i, run) in runs.enumerated() {
+        for (i, run) in runs.prefix(Self.legendRuns).enumerated() {
             let name = comparison.entries.first { $0.runId == run }?.recipeName ?? ""
             svg += "<circle cx=\"\(f(x + 6))\" cy=\"\(f(y - 4))\" r=\"6\" fill=\"\(Self.palette[i % Self.palette.count])\" fill-opacity=\"0.7\"/>"
             svg += "<text x=\"\(f(x + 18))\" y=\"\(f(y))\">run \(run) \(escape(String(name.prefix(24))))</text>"
+            y += 20
+        }
+        if runs.count > Self.legendRuns {
+            svg += "<text x=\"\(f(x + 18))\" y=\"\(f(y))\">and \(runs.count - Self.legendRuns) more runs (table below)</text>"
             y += 20
         }
         y += 12
@@ -120,7 +133,7 @@ public struct FrontierReport {
     }
 
     private func hover(_ entry: ModelEntry) -> String {
-        var parts = ["run \(entry.runId) \(entry.recipeName)" + (entry.point.label == "default" ? "" : " \(entry.point.key) (\(entry.point.label))"),
+        var parts = ["run \(entry.runId) \(entry.recipeName)" + (entry.point.label == "default" && entry.alsoIn.isEmpty ? "" : " \(entry.pointName)"),
                      "origin: \(entry.model.origin)"]
         if let accuracy = comparison.accuracy(entry) { parts.append(String(format: "accuracy %.4f (%@)", accuracy, comparison.split)) }
         if let ms = comparison.latency(entry) {
@@ -131,14 +144,14 @@ public struct FrontierReport {
         return parts.joined(separator: "\n")
     }
 
-    private func table(runs: [Int64]) -> String {
+    private func table() -> String {
         var html = "<table><tr><th>Pareto</th><th>run</th><th>recipe</th><th>point</th><th>model</th><th>accuracy</th><th>F1</th>"
             + "<th>latency (ms)</th><th>threads</th><th>file size</th><th>parameters</th></tr>\n"
         for entry in comparison.entries {
             let pareto = comparison.isParetoOptimal(entry)
             let evaluation = entry.evaluations[comparison.split]
             html += "<tr\(pareto ? " class=\"front\"" : "")><td>\(pareto ? "★" : "")</td><td>\(entry.runId)</td><td class=\"l\">\(escape(entry.recipeName))</td>"
-                + "<td class=\"l\">\(escape(entry.point.label == "default" ? entry.point.key : "\(entry.point.key) (\(entry.point.label))"))</td>"
+                + "<td class=\"l\">\(escape(entry.pointName))</td>"
                 + "<td class=\"l\">\(escape(entry.model.origin))</td>"
                 + "<td>\(evaluation.map { String(format: "%.4f", $0.accuracy) } ?? "–")</td><td>\(evaluation.map { String(format: "%.4f", $0.f1) } ?? "–")</td>"
                 + "<td>\(comparison.latency(entry).map { String(format: "%.2f", $0) } ?? "–")</td><td>\(entry.model.threads.map(String.init) ?? "–")</td>"
@@ -162,8 +175,20 @@ struct Axis {
 
     func fraction(_ value: Double) -> Double { (value - low) / (high - low) }
 
-    /// Five evenly spaced values.
-    func ticks() -> [Double] { (0...4).map { low + Double($0) / 4 * (high - low) } }
+    /// The distance between ticks: 1, 2 or 5 times a power of ten, giving four to ten ticks.
+    var step: Double {
+        let rough = (high - low) / 5, magnitude = pow(10, floor(log10(rough)))
+        return [1.0, 2, 5].map { $0 * magnitude }.first { $0 >= rough } ?? 10 * magnitude
+    }
+
+    /// Round values (multiples of ``step``) from `low` to `high`.
+    func ticks() -> [Double] {
+        let first = (low / step).rounded(.up), last = (high / step + 1e-9).rounded(.down)
+        return first <= last ? (Int(first)...Int(last)).map { Double($0) * step } : []
+    }
+
+    /// `value` with as many decimals as ``step`` needs.
+    func label(_ value: Double) -> String { String(format: "%.\(max(0, Int(-floor(log10(step)))))f", value) }
 
     /// 1-2-5 values between `low` and `high` milliseconds, for a log10 axis.
     static func logTicks(low: Double, high: Double) -> [Double] {

@@ -19,17 +19,33 @@ public struct ModelEntry: Sendable {
     public var evaluations: [String: EvaluationRow]
     /// Latencies by batch size.
     public var latency: [Int: LatencyRow]
+    /// The run's other sweep points that share this model (``ModelComparison`` lists it once,
+    /// under its first point).
+    public var alsoIn: [Point] = []
 
-    /// `run 3 demo p0 stages[4].distill` (the point only when the run has a sweep label).
-    public var name: String {
-        "run \(runId) \(recipeName)" + (point.label == "default" ? "" : " \(point.key)") + " \(model.origin)"
+    /// `p0 lr=2e-05`; `p0` when the run has no sweep; `p0, p1, p2` for a model its points share.
+    public var pointName: String {
+        guard alsoIn.isEmpty else { return ([point] + alsoIn).map(\.key).joined(separator: ", ") }
+        return point.label == "default" ? point.key : "\(point.key) \(point.label)"
+    }
+
+    /// What makes two entries the same model: a run's sweep points keep their own rows for the
+    /// models of the stages they share (the stages before the swept one ran once), with the same
+    /// origin, size and numbers. A measurement is required, but for the starting model, so that
+    /// two unmeasured models of different points are never taken for one.
+    var sharedModelKey: String? {
+        guard model.position == 0 || !evaluations.isEmpty || !latency.isEmpty else { return nil }
+        let scores = evaluations.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value.accuracy),\($0.value.f1),\($0.value.count)" }
+        let times = latency.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value.ms)" }
+        return "\(runId)|\(model.position)|\(model.origin)|\(model.parameters)|\(model.fileBytes)|" + (scores + times).joined(separator: ";")
     }
 }
 
 /// Models side by side, with those on the Pareto front of accuracy (higher is better),
 /// latency and file size (lower is better) marked: a model is Pareto-optimal when no other
 /// model is at least as good on all three and better on one. Only models with an accuracy on
-/// ``split`` and a latency at ``batchSize`` take part.
+/// ``split`` and a latency at ``batchSize`` take part. A model that several sweep points of a
+/// run share is one entry (``ModelEntry/alsoIn``).
 public struct ModelComparison: Sendable {
     /// The split whose accuracy counts.
     public let split: String
@@ -43,6 +59,7 @@ public struct ModelComparison: Sendable {
     public init(_ entries: [ModelEntry], split: String = "test", batchSize: Int = 1) {
         self.split = split
         self.batchSize = batchSize
+        let entries = Self.mergingShared(entries)
         self.entries = entries
         let candidates = entries.compactMap { entry -> (id: Int64, objectives: Objectives)? in
             guard let id = entry.model.id, let objectives = Self.objectives(entry, split: split, batchSize: batchSize) else { return nil }
@@ -64,6 +81,20 @@ public struct ModelComparison: Sendable {
 
     /// Whether `entry` takes part (it has both numbers).
     public func isCandidate(_ entry: ModelEntry) -> Bool { Self.objectives(entry, split: split, batchSize: batchSize) != nil }
+
+    /// `entries` with each model the points of a run share kept once, at its first point.
+    static func mergingShared(_ entries: [ModelEntry]) -> [ModelEntry] {
+        var merged: [ModelEntry] = [], first: [String: Int] = [:]
+        for entry in entries {
+            if let key = entry.sharedModelKey, let index = first[key], merged[index].point.id != entry.point.id {
+                merged[index].alsoIn.append(entry.point)
+                continue
+            }
+            if let key = entry.sharedModelKey, first[key] == nil { first[key] = merged.count }
+            merged.append(entry)
+        }
+        return merged
+    }
 
     struct Objectives {
         var accuracy: Double

@@ -45,8 +45,8 @@ extension RunsCommand {
             } catch {
                 throw CommandError("\(output): cannot write: \(error.localizedDescription)")
             }
-            let drawn = entries.filter(compared.isCandidate).count
-            print("wrote \(output): \(drawn) of \(entries.count) models drawn, \(compared.paretoOptimal.count) Pareto-optimal")
+            let drawn = compared.entries.filter(compared.isCandidate).count
+            print("wrote \(output): \(drawn) of \(compared.entries.count) models drawn, \(compared.paretoOptimal.count) Pareto-optimal")
         }
     }
 

@@ -33,12 +33,11 @@ enum RunsFormat {
         var rows = [header]
         for entry in comparison.entries {
             let evaluation = entry.evaluations[comparison.split]
-            let point: String = entry.point.label == "default" ? entry.point.key : "\(entry.point.key) \(entry.point.label)"
             let accuracy: String = evaluation.map { String(format: "%.4f", $0.accuracy) } ?? "–"
             let f1: String = evaluation.map { String(format: "%.4f", $0.f1) } ?? "–"
             let latency: String = comparison.latency(entry).map { String(format: "%.2f", $0) } ?? "–"
             let threads: String = entry.model.threads.map { String($0) } ?? "–"
-            var row: [String] = [comparison.isParetoOptimal(entry) ? "*" : "", String(entry.runId), entry.recipeName, point, entry.model.origin,
+            var row: [String] = [comparison.isParetoOptimal(entry) ? "*" : "", String(entry.runId), entry.recipeName, entry.pointName, entry.model.origin,
                                  accuracy, f1, formatCount(entry.model.parameters), formatBytes(entry.model.fileBytes), latency, threads]
             if !showRun { row.removeSubrange(1...2) }
             rows.append(row)

@@ -34,6 +34,8 @@ struct FrontierReportTests {
         #expect(html.components(separatedBy: "<g class=\"model pareto\"").count - 1 == comparison.paretoOptimal.count)
         #expect(html.contains("origin: stages[0].prune &lt;heads&gt;"), "escaped")
         #expect(html.contains("<tr class=\"front\">"))
+        #expect(html.contains("7 models from 3 runs"))
+        #expect(html.components(separatedBy: "\">run ").count - 1 == 3, "one legend line per run")
         #expect(html.components(separatedBy: "<tr").count - 1 == 1 + 7, "a table row for every model, drawn or not")
     }
 

@@ -34,6 +34,28 @@ struct ModelComparisonTests {
         // At batch 8 only "unbenched" has a latency.
         #expect(entries.filter(ModelComparison(entries, split: "test", batchSize: 8).isParetoOptimal).map(\.model.origin) == ["unbenched"])
     }
+
+    @Test func aModelTheSweepPointsShareIsListedOnce() throws {
+        let ledger = try Ledger()
+        let recorder = LedgerRecorder(ledger: ledger)
+        try recorder.runStarted(LedgerTestSupport.description(folder: "/runs/sweep", points: ["p0", "p1"]))
+        let m = LedgerTestSupport.scored
+        // Both points start from the teacher and share the measured stages[0] model; stages[1]
+        // is swept; stages[2] is not measured, so its equal sizes say nothing.
+        let shared = [try m("teacher", 100, 900, nil, [:]), try m("stages[0].finetune", 100, 900, 0.85, [1: 10])]
+        recorder.stageEnded(StageOutcome(point: "p0", stage: 2, type: "x", reused: false, models: shared + [
+            try m("stages[1].prune", 80, 700, 0.84, [1: 8]), try m("stages[2].quantize", 80, 200, nil, [:])], exports: []))
+        recorder.stageEnded(StageOutcome(point: "p1", stage: 2, type: "x", reused: false, models: shared + [
+            try m("stages[1].prune", 60, 500, 0.80, [1: 7]), try m("stages[2].quantize", 80, 200, nil, [:])], exports: []))
+        let entries = try ledger.models(task: "mr")
+        #expect(entries.count == 8)
+        let comparison = ModelComparison(entries)
+        #expect(comparison.entries.map { "\($0.pointName) \($0.model.origin)" } == [
+            "p0, p1 teacher", "p0, p1 stages[0].finetune", "p0 lr=p0 stages[1].prune", "p0 lr=p0 stages[2].quantize",
+            "p1 lr=p1 stages[1].prune", "p1 lr=p1 stages[2].quantize",
+        ])
+        #expect(comparison.paretoOptimal.count == 3, "the shared model counts once")
+    }
 }
 
 extension LedgerTestSupport {
