@@ -1,6 +1,7 @@
 import BertSlimHost
 import BertSlimLedger
 import Foundation
+import GRDB
 import Testing
 
 /// Writers on one ledger file at once (WAL; each waits for the other's transactions) lose nothing.
@@ -34,6 +35,8 @@ struct LedgerConcurrencyTests {
         }
         group.wait()
         #expect(errors.messages.isEmpty, "\(errors.messages)")
+        // WAL is what lets the writers' transactions interleave with readers; it is a property of the file.
+        #expect(try DatabaseQueue(path: path).read { try String.fetchOne($0, sql: "PRAGMA journal_mode") } == "wal")
         let ledger = try Ledger(path: path)
         let runs = try ledger.runs()
         #expect(runs.count == 2 * runsEach)
