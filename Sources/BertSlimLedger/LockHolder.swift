@@ -32,12 +32,13 @@ enum LockHolder {
         return pids
     }
 
-    /// `pid 123 (its command line)`, or `pid 123 (this process)`.
+    /// `pid 123 (its command line)`, or `pid 123 (this process)`; on one line, since it ends up
+    /// in a one-line error (`python3 -c` scripts carry line breaks).
     static func describe(pid: Int32) -> String {
         if pid == getpid() { return "pid \(pid) (this process)" }
         guard let data = FileManager.default.contents(atPath: "/proc/\(pid)/cmdline"), !data.isEmpty else { return "pid \(pid)" }
         let words = data.split(separator: 0).map { String(decoding: $0, as: UTF8.self) }
-        let command = words.joined(separator: " ")
+        let command = words.joined(separator: " ").split(whereSeparator: \.isNewline).joined(separator: " ")
         return "pid \(pid) (\(command.count > 160 ? String(command.prefix(157)) + "…" : command))"
     }
 
