@@ -25,11 +25,14 @@ let package = Package(
     products: [
         .executable(name: "bertslim", targets: ["bertslim"]),
         .library(name: "BertSlimHost", targets: ["BertSlimHost"]),
+        .library(name: "BertSlimLedger", targets: ["BertSlimLedger"]),
     ] + pluginNames.map { .library(name: $0, type: .dynamic, targets: [$0]) },
     dependencies: [
         .package(path: "SDK"),
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        // The run ledger's SQLite (the system's libsqlite3, Debian's libsqlite3-dev).
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
     ],
     targets: [
         .systemLibrary(name: "CLtdl", path: "Sources/CLtdl"),
@@ -38,9 +41,15 @@ let package = Package(
             dependencies: [sdk, .product(name: "CBertSlimPlugin", package: "SDK"), "CLtdl",
                            .product(name: "Yams", package: "Yams")]
         ),
+        // Every run, model and measurement in one SQLite database (`bertslim runs`).
+        .target(
+            name: "BertSlimLedger",
+            dependencies: ["BertSlimHost", .product(name: "GRDB", package: "GRDB.swift"),
+                           .product(name: "Yams", package: "Yams")]
+        ),
         .executableTarget(
             name: "bertslim",
-            dependencies: ["BertSlimHost", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+            dependencies: ["BertSlimHost", "BertSlimLedger", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
         // The Swift half of scripts/check-tokenizer.py (tokenizer parity and speed).
         .executableTarget(
@@ -59,9 +68,16 @@ let package = Package(
         ),
         .testTarget(
             name: "PluginTests",
-            dependencies: ["BertSlimHost", sdk, .product(name: "CBertSlimPlugin", package: "SDK"),
-                           .product(name: "Yams", package: "Yams")],
+            dependencies: ["BertSlimHost", "BertSlimLedger", sdk, .product(name: "CBertSlimPlugin", package: "SDK"),
+                           .product(name: "Yams", package: "Yams"), .product(name: "GRDB", package: "GRDB.swift")],
             exclude: ["Fixtures"]
+        ),
+        // The ledger on in-memory and temporary SQLite files: queries, migrations from a committed
+        // old-schema file, refusals, concurrent writers, the frontier report in a headless browser.
+        .testTarget(
+            name: "BertSlimLedgerTests",
+            dependencies: ["BertSlimLedger", "BertSlimHost", .product(name: "GRDB", package: "GRDB.swift")],
+            resources: [.copy("Fixtures")]
         ),
         // Q8BERT's types directly (the int8 model against its fake-quantized reference).
         .testTarget(

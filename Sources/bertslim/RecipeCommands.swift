@@ -1,5 +1,6 @@
 import ArgumentParser
 import BertSlimHost
+import BertSlimLedger
 import Foundation
 
 /// Options of the commands that load plugins to run models and recipes.
@@ -51,7 +52,8 @@ struct Run: ParsableCommand {
         The run folder holds recipe.yaml (resolved), log.txt, metrics.jsonl, stages/ (checkpoints and models),
         exports/, results.json, report.md and report.html. After a kill, run again with --resume.
         One run at a time per folder: while a run holds it, another run --out of the same folder refuses
-        and names the holder.
+        and names the holder. Every run is recorded in the run ledger (--ledger, else $BERTSLIM_LEDGER, else
+        runs/ledger.sqlite; `bertslim runs` reads it); --no-ledger skips it.
         """
     )
     enum LogFormat: String, ExpressibleByArgument { case text, json }
@@ -66,6 +68,12 @@ struct Run: ParsableCommand {
     @Option(help: "Progress as text (a live bar on a terminal, periodic lines otherwise) or json (one object per event).")
     var logFormat: LogFormat = .text
     @OptionGroup var plugins: PluginOptions
+    @OptionGroup var ledger: LedgerOptions
+    @Flag(name: .customLong("no-ledger"), help: "Do not record the run in the run ledger.") var noLedger = false
+
+    func validate() throws {
+        if noLedger && ledger.ledger != nil { throw ValidationError("--ledger and --no-ledger contradict each other") }
+    }
 
     func run() throws {
         if let threads { Threads.count = threads }
@@ -75,6 +83,11 @@ struct Run: ParsableCommand {
             let folder = out ?? "runs/\(parsed.name)"
             let experiment = Experiment(recipe: parsed, host: plugins.host(),
                                         options: .init(outputDirectory: folder, resume: resume, seed: seed, cacheDirectory: cache))
+            if !noLedger {
+                experiment.recorder = LedgerRecorder(ledger: try ledger.open(create: true)) { message in
+                    FileHandle.standardError.write(Data("warning: ledger: \(message)\n".utf8))
+                }
+            }
             let results = try experiment.run { printer.handle($0) }
             printer.finish()
             // The comparison table (model, accuracy, parameters, file size, latency) of report.md.
@@ -87,6 +100,10 @@ struct Run: ParsableCommand {
             printer.finish()
             FileHandle.standardError.write(Data("error: \(error)\n".utf8))
             throw ExitCode(2)
+        } catch let error as LedgerError {
+            printer.finish()
+            FileHandle.standardError.write(Data("error: \(error)\n".utf8))
+            throw ExitCode(1)
         } catch let error as ExperimentError {
             printer.finish()
             var message = "\(error)"

@@ -38,6 +38,8 @@ public final class Experiment {
     public let recipe: Recipe
     public let host: PluginHost
     public let options: Options
+    /// Told about the run as it goes (the run ledger); nil: none.
+    public var recorder: (any ExperimentRecorder)?
     var metrics: JSONLinesLog?
     var log: JSONLinesLog?
     var emit: (ExperimentEvent) -> Void = { _ in }
@@ -63,11 +65,24 @@ public final class Experiment {
         if let seed = options.seed { for i in points.indices { points[i].point.recipe.seed = seed } }
         let lock = try prepareFolder()
         defer { withExtendedLifetime(lock) {} }
+        try recorder?.runStarted(runDescription(points: points))
+        do {
+            let results = try run(points, progress: progress)
+            recorder?.runEnded(results)
+            return results
+        } catch {
+            recorder?.runFailed(error)
+            throw error
+        }
+    }
+
+    private func run(_ points: [ValidatedRecipe.Point], progress: @escaping (ExperimentEvent) -> Void) throws -> ExperimentResults {
         metrics = try JSONLinesLog(path: out.appendingPathComponent("metrics.jsonl").path)
         log = try JSONLinesLog(path: out.appendingPathComponent("log.txt").path)
-        emit = { [log, metrics] event in
+        emit = { [log, metrics, recorder] event in
             log?.appendLine(event.line)
             if let record = event.metricsRecord { metrics?.append(record) }
+            recorder?.record(event)
             progress(event)
         }
         try RunFiles.writeAtomically(Data(recipe.resolvedYAML().utf8), to: out.appendingPathComponent("recipe.yaml").path)
@@ -156,8 +171,8 @@ struct RunData {
     }
 }
 
-/// FNV-1a, 64 bits, as 16 hex digits: a stable key for a stage prefix.
-func stableHash(_ text: String) -> String {
+/// FNV-1a, 64 bits, as 16 hex digits: a stable key for a stage prefix or a recipe.
+public func stableHash(_ text: String) -> String {
     var hash: UInt64 = 0xcbf2_9ce4_8422_2325
     for byte in text.utf8 {
         hash ^= UInt64(byte)

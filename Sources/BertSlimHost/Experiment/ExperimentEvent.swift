@@ -64,8 +64,9 @@ public enum ExperimentEvent: Sendable {
         }
     }
 
-    /// The event's line in `metrics.jsonl` (nil for events that measure nothing).
-    var metricsRecord: [String: Any]? {
+    /// The event's line in `metrics.jsonl` (nil for events that measure nothing): `event`,
+    /// `point`, `stage` and the event's numbers by name.
+    public var metricsRecord: [String: Any]? {
         switch self {
         case let .trainingStep(point, stage, epoch, _, step, _, loss, rate, _):
             return ["event": "step", "point": point, "stage": stage, "epoch": epoch, "step": step, "loss": Double(loss), "lr": Double(rate)]

@@ -1,4 +1,5 @@
 import BertSlimSDK
+import Foundation
 
 /// `data:` — where the labelled examples are and how to read them.
 public struct RecipeData: ComponentSettings, Equatable {
@@ -27,8 +28,19 @@ public struct RecipeData: ComponentSettings, Equatable {
     /// Longest input in tokens (special tokens included).
     public var maxLength = 64
     public var limit = Limit()
+    /// The task's name in the run ledger (`bertslim runs list --task`); nil: ``taskName(trainFile:)``'s default.
+    public var task: String?
 
     public init() {}
+
+    /// The task runs on this data are filed under: `task`, else the name of the training
+    /// file's folder (`assets/data/mr/train.tsv` → `mr`).
+    /// - Parameter trainFile: the training file's resolved path (default: `train` as written).
+    public func taskName(trainFile: String? = nil) -> String {
+        if let task, !task.isEmpty { return task }
+        let folder = (((trainFile ?? train) as NSString).deletingLastPathComponent as NSString).lastPathComponent
+        return folder.isEmpty || folder == "." || folder == ".." ? "default" : folder
+    }
 
     public static var keys: [SettingKey<RecipeData>] { [
         SettingKey("train", \.train, "training file (TSV, CSV or JSONL), relative to the recipe"),
@@ -39,6 +51,7 @@ public struct RecipeData: ComponentSettings, Equatable {
         SettingKey("label_column", \.labelColumn, "column holding the label"),
         SettingKey("max_length", \.maxLength, "longest input in tokens", valid: { $0 >= 2 && $0 <= 4096 ? nil : "\($0) is not in 2...4096" }),
         SettingKey("limit", \.limit, "first N examples per split: {train: N, dev: N, test: N}"),
+        SettingKey("task", \.task, "the task's name in the run ledger (default: the training file's folder name)"),
     ] }
 
     /// The data file of `split` (`train`, `dev` or `test`).

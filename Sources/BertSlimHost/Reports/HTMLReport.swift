@@ -125,7 +125,8 @@ public struct HTMLReport {
     func tick(_ v: Double) -> String { abs(v) >= 100 ? String(format: "%.0f", v) : abs(v) >= 1 ? String(format: "%.2f", v) : String(format: "%.3f", v) }
 }
 
-func escape(_ text: String) -> String {
+/// Text for HTML: `&`, `<`, `>` and `"` escaped.
+public func escape(_ text: String) -> String {
     text.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;")
         .replacingOccurrences(of: ">", with: "&gt;").replacingOccurrences(of: "\"", with: "&quot;")
 }

@@ -27,11 +27,13 @@ struct ReportRow {
                           "latency b=8 (ms)", "threads"]
 }
 
-func formatCount(_ n: Int) -> String {
+/// A count for reports: `22.71 M`, `384.0 k`, `12`.
+public func formatCount(_ n: Int) -> String {
     n >= 1_000_000 ? String(format: "%.2f M", Double(n) / 1e6) : n >= 1000 ? String(format: "%.1f k", Double(n) / 1e3) : "\(n)"
 }
 
-func formatBytes(_ n: Int) -> String {
+/// A size for reports: `86.7 MiB`, `12.0 KiB`, `512 B`.
+public func formatBytes(_ n: Int) -> String {
     n >= 1 << 20 ? String(format: "%.1f MiB", Double(n) / 1048576) : n >= 1024 ? String(format: "%.1f KiB", Double(n) / 1024) : "\(n) B"
 }
 

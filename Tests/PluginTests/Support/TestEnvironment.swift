@@ -18,10 +18,12 @@ enum TestEnvironment {
     static var fixtureSources: URL { packageRoot.appendingPathComponent("Tests/PluginTests/Fixtures") }
 
     /// The environment commands run with: this process's, with plugin probe verdicts kept in
-    /// this run's scratch folder rather than the user's ~/.cache.
+    /// this run's scratch folder rather than the user's ~/.cache, and runs recorded in a
+    /// scratch ledger rather than the working directory's runs/ledger.sqlite.
     static var commandEnvironment: [String: String] {
         var environment = ProcessInfo.processInfo.environment
         environment["XDG_CACHE_HOME"] = scratch.appendingPathComponent("cache").path
+        environment["BERTSLIM_LEDGER"] = scratch.appendingPathComponent("ledger.sqlite").path
         return environment
     }
 
