@@ -3,7 +3,7 @@ import Testing
 
 /// `bertslim finetune` refuses what would fail (or trap) only after training.
 @Suite("finetune command")
-struct FinetuneCommandTests {
+struct FineTuneCommandTests {
     static let workspace = Result { try RecipeFixtures.workspace("finetune", train: 20, dev: 8, test: 8) }
 
     func finetune(_ extra: [String], out: String? = nil) throws -> CommandResult {

@@ -4,8 +4,9 @@ import Foundation
 
 extension LearningRateDecay: ExpressibleByArgument {}
 
-struct Finetune: ParsableCommand {
+struct FineTune: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "finetune",
         abstract: "Fine-tune a BERT model with a new classification head on a labelled text file.",
         discussion: "Files are TSV, CSV or JSONL (by extension) with columns `text` and `label` (and optionally a text pair)."
     )
