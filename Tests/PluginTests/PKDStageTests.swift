@@ -78,14 +78,7 @@ struct PKDStageTests {
     }
 
     func run(_ yaml: String, name: String) throws -> (ExperimentResults, [String]) {
-        let workspace = try Self.workspace.get()
-        let path = try RecipeFixtures.write(yaml, "\(name).yaml", in: workspace)
-        var notes: [String] = []
-        let results = try Experiment(recipe: try BertSlimHost.Recipe(contentsOf: path), host: firstPartyHost(),
-                                     options: .init(outputDirectory: workspace.appendingPathComponent(name).path)).run { event in
-            if case .note(let text) = event { notes.append(text) }
-        }
-        return (results, notes)
+        try RecipeFixtures.run(yaml, name: name, in: try Self.workspace.get())
     }
 
     @Test func cachedClsStatesTrainTheSameStudentAsOnlineOnes() throws {

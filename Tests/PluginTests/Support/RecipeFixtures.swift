@@ -63,4 +63,16 @@ enum RecipeFixtures {
         try text.write(toFile: path, atomically: true, encoding: .utf8)
         return path
     }
+
+    /// Runs recipe `yaml` as `name.yaml` in `workspace` into the folder `name` there, with the
+    /// first-party plugins; returns the results and the run's notes.
+    static func run(_ yaml: String, name: String, in workspace: URL) throws -> (ExperimentResults, [String]) {
+        let path = try write(yaml, "\(name).yaml", in: workspace)
+        var notes: [String] = []
+        let results = try Experiment(recipe: try BertSlimHost.Recipe(contentsOf: path), host: firstPartyHost(),
+                                     options: .init(outputDirectory: workspace.appendingPathComponent(name).path)).run { event in
+            if case .note(let text) = event { notes.append(text) }
+        }
+        return (results, notes)
+    }
 }
