@@ -11,8 +11,10 @@ import json
 import statistics
 import sys
 
-ROWS = ["BiLSTM, hard labels", "BiLSTM, MSE, no augmentation", "BiLSTM, MSE, augmented", "BiLSTM, Hinton KD, augmented",
-        "logistic regression, hard labels", "logistic regression, MSE, no augmentation", "logistic regression, MSE, augmented"]
+ROWS = ["BiLSTM (150), hard labels", "BiLSTM (150), MSE, no augmentation", "BiLSTM (150), MSE, augmented",
+        "BiLSTM (150), Hinton KD, augmented",
+        "logistic regression, hard labels", "logistic regression, MSE, no augmentation", "logistic regression, MSE, augmented",
+        "BiLSTM (64 units), hard labels", "BiLSTM (64 units), MSE, augmented"]
 
 runs = [json.load(open(path)) for path in sys.argv[1:]]
 print("| student | " + " | ".join(f"seed {i + 1}" for i in range(len(runs))) + " | mean ± sd | parameters | file |")
