@@ -37,8 +37,9 @@ enum RunsFormat {
             let f1: String = evaluation.map { String(format: "%.4f", $0.f1) } ?? "–"
             let latency: String = comparison.latency(entry).map { String(format: "%.2f", $0) } ?? "–"
             let threads: String = entry.model.threads.map { String($0) } ?? "–"
-            // A sweep over a whole block names points by that block: `runs show` prints it in full.
-            let point = entry.pointName.count > 48 ? entry.pointName.prefix(47) + "…" : entry.pointName
+            // A sweep over a whole block names its points by that block: the table gives the key
+            // alone then, and `runs show` the block.
+            let point = entry.pointName.count > 48 ? "\(entry.point.key) …" : entry.pointName
             var row: [String] = [comparison.isParetoOptimal(entry) ? "*" : "", String(entry.runId), entry.recipeName, point, entry.model.origin,
                                  accuracy, f1, formatCount(entry.model.parameters), formatBytes(entry.model.fileBytes), latency, threads]
             if !showRun { row.removeSubrange(1...2) }
