@@ -57,21 +57,13 @@ public final class LowBitLinear {
     /// - Parameter x: `(…, K)` int8 values with their scale.
     /// - Returns: `(…, N)` in float. Records no gradient.
     public func callAsFunction(_ x: Int8Tensor, gelu: Bool = false) -> Tensor {
-        precondition(x.shape.last == inFeatures, "LowBitLinear: input \(x.shape) for weight \(weight.shape)")
-        let rows = x.count / inFeatures
-        var y = Tensor(uninitializedShape: Array(x.shape.dropLast()) + [outFeatures])
-        guard rows > 0 else { return y }
-        let status = y.withUnsafeMutableBufferPointer { out in
+        output(for: x.shape, kind: "int8") { rows, b, out in
             x.withUnsafeBufferPointer { input in
-                withOptionalPointer(bias) { b in
-                    weight.withView(int8Codebook: int8Codebook) {
-                        slim_lowbit_linear_s8($0, Int64(rows), input.baseAddress, x.scale, b, out.baseAddress, gelu ? 1 : 0)
-                    }
+                weight.withView(int8Codebook: int8Codebook) {
+                    slim_lowbit_linear_s8($0, rows, input.baseAddress, x.scale, b, out, gelu ? 1 : 0)
                 }
             }
         }
-        precondition(status == 0, "low-bit int8 matmul failed with status \(status) for \(x.shape) · \(weight.shape)ᵀ")
-        return y
     }
 
     /// Dynamic quantization's path: `x` quantized to int8 with its own scale 127 / max|x| (as
@@ -87,18 +79,23 @@ public final class LowBitLinear {
     /// - Parameter x: `(…, K)` floats.
     /// - Returns: `(…, N)`. Records no gradient.
     public func exact(_ x: Tensor, gelu: Bool = false) -> Tensor {
-        precondition(x.shape.last == inFeatures, "LowBitLinear: input \(x.shape) for weight \(weight.shape)")
-        let rows = x.count / inFeatures
-        var y = Tensor(uninitializedShape: Array(x.shape.dropLast()) + [outFeatures])
-        guard rows > 0 else { return y }
-        let status = y.withUnsafeMutableBufferPointer { out in
+        output(for: x.shape, kind: "float") { rows, b, out in
             x.withUnsafeBufferPointer { input in
-                withOptionalPointer(bias) { b in
-                    weight.withView { slim_lowbit_linear_f32($0, Int64(rows), input.baseAddress, b, out.baseAddress, gelu ? 1 : 0) }
-                }
+                weight.withView { slim_lowbit_linear_f32($0, rows, input.baseAddress, b, out, gelu ? 1 : 0) }
             }
         }
-        precondition(status == 0, "low-bit float matmul failed with status \(status) for \(x.shape) · \(weight.shape)ᵀ")
+    }
+
+    /// `(…, N)` for an input of `shape`, filled by `kernel(rows, bias, output)`, which returns a
+    /// kernel status.
+    private func output(for shape: [Int], kind: String,
+                        _ kernel: (Int64, UnsafePointer<Float>?, UnsafeMutablePointer<Float>?) -> Int32) -> Tensor {
+        precondition(shape.last == inFeatures, "LowBitLinear: input \(shape) for weight \(weight.shape)")
+        let rows = shape.reduce(1, *) / inFeatures
+        var y = Tensor(uninitializedShape: Array(shape.dropLast()) + [outFeatures])
+        guard rows > 0 else { return y }
+        let status = y.withUnsafeMutableBufferPointer { out in withOptionalPointer(bias) { kernel(Int64(rows), $0, out.baseAddress) } }
+        precondition(status == 0, "low-bit \(kind) matmul failed with status \(status) for \(shape) · \(weight.shape)ᵀ")
         return y
     }
 
