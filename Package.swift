@@ -14,6 +14,8 @@ let pluginNames = [
     "TangAugmentation",
     "SixteenHeads",
     "Q8BERT",
+    "QBERT",
+    "KMeansQuant",
     "PKD",
     "EnsembleTeacher",
 ]

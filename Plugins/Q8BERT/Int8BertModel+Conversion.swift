@@ -48,3 +48,16 @@ extension Int8BertModel {
                   layers: layers, pooler: try dense(model.poolerWeight, model.poolerBias, "pooler.dense"), classifier: classifier)
     }
 }
+
+extension Int8BertModel: Dequantizable {
+    /// The float BERT of the int8 values (each q / scale), for `bertslim export --dequantize`.
+    func dequantizedModel() throws -> any Model {
+        let model = BertModel(config: config, seed: nil)
+        let values = Dictionary(uniqueKeysWithValues: namedParameters.map { ($0.name, $0.parameter.value) })
+        for (name, parameter) in model.namedParameters {
+            guard let value = values[name] else { throw ComponentError(Self.componentName, "no stored value for \(name)") }
+            parameter.value = value
+        }
+        return model
+    }
+}

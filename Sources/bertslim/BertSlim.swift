@@ -8,7 +8,7 @@ struct BertSlim: ParsableCommand {
         commandName: "bertslim",
         abstract: "Make BERT-family models smaller and faster: distillation, quantization, pruning.",
         version: SDKVersion.string,
-        subcommands: [Run.self, Validate.self, RunsCommand.self, FineTune.self, Predict.self, Bench.self, PluginsCommand.self]
+        subcommands: [Run.self, Validate.self, RunsCommand.self, FineTune.self, Predict.self, Export.self, Bench.self, PluginsCommand.self]
     )
 
     /// Progress lines reach a log file or CI as they happen: stdout is line-buffered even

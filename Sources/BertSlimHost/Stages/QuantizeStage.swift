@@ -1,7 +1,7 @@
 import BertSlimSDK
 
 /// `quantize:` — prepares and calibrates the current model with a quantizer, optionally
-/// trains it (quantization-aware training: set `epochs` and the other training keys, as in
+/// trains it (quantization-aware training: set `epochs` ≥ 1 and the other training keys, as in
 /// `finetune`; a model without a classification head gets one first, as Q8BERT fine-tunes from
 /// the pretrained encoder), and converts it.
 public struct QuantizeStage: Stage, Equatable {
@@ -23,12 +23,18 @@ public struct QuantizeStage: Stage, Equatable {
          SettingKey("select", \.select, "which parameters: {names: [name or re:pattern, …], exclude: […]}"),
          SettingKey("calibration_batches", \.calibrationBatches, "training batches for calibration",
                     valid: { $0 >= 0 ? nil : "\($0) must not be negative" })]
-            + TrainingBlock.trainingKeys(\.training)
+            + TrainingBlock.trainingKeys(\.training).map { key in
+                key.name != "epochs" ? key : SettingKey("epochs", \.training.settings.epochs,
+                                                        "passes of quantization-aware training (0, the default: none)",
+                                                        valid: { (0...1000).contains($0) ? nil : "\($0) is not in 0...1000" })
+            }
     }
 
     func plan(_ check: StageCheck) throws -> ResolvedComponent {
         try check.rejectKeys(["model", "weight"], at: "quantizer", known: ["component", "settings"])
-        return try check.resolve(quantizer, kind: .quantizer, key: "quantizer")
+        let resolved = try check.resolve(quantizer, kind: .quantizer, key: "quantizer")
+        try check.checkModels(resolved, in: check.settingsContext())
+        return resolved
     }
 
     func run(_ quantizer: ResolvedComponent, in run: StageRun) throws -> StageRecord {
@@ -42,6 +48,9 @@ public struct QuantizeStage: Stage, Equatable {
         try component.prepare(model)
         try component.calibrate(model, batches: try run.calibrationBatches(calibrationBatches))
         let (losses, epochs) = try classifier.map { try run.trainClassifier($0, block: training) } ?? ([], [])
-        return StageRecord(type: Self.type, model: try run.made(try component.convert(model), losses: losses, epochs: epochs))
+        let converted = try component.convert(model)
+        var result = try run.made(converted, losses: losses, epochs: epochs)
+        result.summary = (converted as? CustomStringConvertible)?.description
+        return StageRecord(type: Self.type, model: result)
     }
 }

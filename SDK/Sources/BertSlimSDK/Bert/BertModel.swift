@@ -43,7 +43,8 @@ public final class BertModel {
         }
     }
 
-    /// Every parameter by its Hugging Face name (base-model names without a `bert.` prefix).
+    /// Every parameter by its Hugging Face name (base-model names without a `bert.` prefix), then
+    /// those of an installed ``LinearTransform`` (`linear_transform.<name>`).
     public var namedParameters: [(name: String, parameter: Parameter)] {
         var all: [(name: String, parameter: Parameter)] = [
             ("embeddings.word_embeddings.weight", wordEmbeddings),
@@ -59,6 +60,7 @@ public final class BertModel {
         if let classifierWeight, let classifierBias {
             all += [(name: "classifier.weight", parameter: classifierWeight), (name: "classifier.bias", parameter: classifierBias)]
         }
+        all += (linearTransform?.parameters ?? []).map { (name: "linear_transform." + $0.name, parameter: $0.parameter) }
         return all
     }
 

@@ -24,6 +24,16 @@ public protocol LinearTransform: AnyObject {
     ///   - operand: which of these it is.
     ///   - parameter: the weight (or table) parameter of the layer.
     func transform(_ value: Tensor, operand: LinearOperand, of parameter: Parameter) -> Tensor
+
+    /// Parameters the transform itself trains, by name (k-means centroids being fine-tuned):
+    /// the model lists them in its ``Model/namedParameters`` under `linear_transform.<name>`
+    /// while the transform is installed, so the optimizer steps them and checkpoints keep them.
+    var parameters: [(name: String, parameter: Parameter)] { get }
+}
+
+extension LinearTransform {
+    /// None.
+    public var parameters: [(name: String, parameter: Parameter)] { [] }
 }
 
 extension BertLayer {

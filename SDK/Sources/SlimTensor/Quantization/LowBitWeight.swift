@@ -97,6 +97,24 @@ public struct LowBitWeight: Equatable, Sendable {
         try self.init(shape: shape, spec: spec, packed: packed, scales: scales, zeroPoints: zeroPoints, codebook: codebook)
     }
 
+    /// Weights that share their input with their rows stacked in order (query, key and value:
+    /// one GEMM instead of three). Rows are byte-aligned, so the packed codes, scales, zero points
+    /// and codebooks concatenate as they are.
+    /// - Throws: ``LowBitError/invalidSpec(name:reason:)`` when the parts differ in columns,
+    ///   bits, scheme or rows per group.
+    public static func stacked(_ parts: [LowBitWeight], name: String) throws -> LowBitWeight {
+        guard let first = parts.first else { throw LowBitError.invalidSpec(name: name, reason: "nothing to stack") }
+        guard parts.allSatisfy({ $0.columns == first.columns && $0.spec.bits == first.spec.bits && $0.spec.scheme == first.spec.scheme
+                                 && $0.rowsPerGroup == first.rowsPerGroup }) else {
+            throw LowBitError.invalidSpec(name: name, reason: "the stacked layers must share columns, bits, scheme and rows per group: "
+                                          + parts.map { "\($0.shape) \($0.spec.bits)-bit \($0.spec.scheme.rawValue) in \($0.spec.groups) groups" }.joined(separator: ", "))
+        }
+        let spec = LowBitSpec(bits: first.spec.bits, groups: parts.map(\.spec.groups).reduce(0, +), scheme: first.spec.scheme)
+        return try LowBitWeight(shape: [parts.map(\.rows).reduce(0, +), first.columns], spec: spec, packed: parts.flatMap(\.packed),
+                                scales: parts.flatMap(\.scales), zeroPoints: parts.flatMap(\.zeroPoints),
+                                codebook: parts.flatMap(\.codebook), name: name)
+    }
+
     /// The largest N or K accepted (sizes past it are refused, not overflowed).
     public static let maxDimension = 1 << 31
 

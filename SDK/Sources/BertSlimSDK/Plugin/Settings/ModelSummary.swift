@@ -21,6 +21,8 @@ public struct ModelSummary: Equatable, Sendable {
     public var labels: [String]?
     /// Rows of the token embedding table.
     public var vocabularySize: Int?
+    /// Width of every layer's FFN; nil when unknown or when layers differ (neuron pruning).
+    public var intermediateSize: Int?
     /// The internals its forward pass can return (``HiddenStatesProvider/availableOutputs``).
     public var availableOutputs: OutputRequest?
 
@@ -54,6 +56,7 @@ public struct ModelSummary: Equatable, Sendable {
         attentionHeads = config.numAttentionHeads
         labels = config.labels
         vocabularySize = config.vocabSize
+        intermediateSize = config.intermediateSizes == nil ? config.intermediateSize : nil
         availableOutputs = .all
     }
 }
