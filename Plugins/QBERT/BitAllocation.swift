@@ -11,8 +11,8 @@ import BertSlimSDK
 /// of quantizing layer i at about ½·Ω_i·‖W_i − Q_b(W_i)‖² (Ω_i standing for the curvature along
 /// the quantization error). The allocation chooses b_i from `bits` to minimise
 /// Σ_i Ω_i·‖W_i − Q_{b_i}(W_i)‖², with the errors measured on the layer's own weights at each
-/// width, subject to Σ_i n_i·b_i ≤ size_budget·Σ_i n_i (n_i the layer's weights), exactly, by
-/// dynamic programming over the layers. Sharper layers, and layers whose weights quantize
+/// width, subject to Σ_i n_i·b_i ≤ size_budget·Σ_i n_i (n_i the layer's weights), exactly
+/// (``allocateBits(costs:sizes:widths:budget:)``). Sharper layers, and layers whose weights quantize
 /// worse, get more bits.
 struct BitAllocation {
     /// λ per layer, per subset.
@@ -100,44 +100,10 @@ struct BitAllocation {
         self.errors = errors
         self.widths = widths
         self.budget = settings.sizeBudget
-        self.bits = try Self.allocate(costs: zip(omega, errors).map { o, e in e.map { o * $0 } }, sizes: sizes, widths: widths,
-                                      budget: settings.sizeBudget)
-    }
-
-    /// The widths minimising Σ costs[i][choice_i] with Σ sizes[i]·widths[choice_i] ≤
-    /// budget·Σ sizes[i], by dynamic programming on the bits spent (in units of the sizes' gcd).
-    /// - Throws: when even the smallest width does not fit.
-    static func allocate(costs: [[Double]], sizes: [Int], widths: [Int], budget: Double) throws -> [Int] {
-        func gcd(_ a: Int, _ b: Int) -> Int { b == 0 ? a : gcd(b, a % b) }
-        let unit = sizes.reduce(0, gcd)
-        let units = sizes.map { $0 / unit }
-        let capacity = Int((budget * Double(units.reduce(0, +))).rounded(.down))
-        guard units.reduce(0, +) * widths[0] <= capacity else {
-            throw ComponentError(QBERTQuantizer.name, "size_budget \(budget) is below every layer at \(widths[0]) bits")
+        guard let bits = allocateBits(costs: zip(omega, errors).map { o, e in e.map { o * $0 } }, sizes: sizes, widths: widths,
+                                      budget: settings.sizeBudget) else {
+            throw ComponentError(QBERTQuantizer.name, "size_budget \(settings.sizeBudget) is below every layer at \(widths[0]) bits")
         }
-        // best[c]: the least cost of the layers so far spending exactly c units; choice[i][c]: layer i's width index.
-        var best = [Double](repeating: .infinity, count: capacity + 1)
-        best[0] = 0
-        var choice: [[Int]] = []
-        for (i, cost) in costs.enumerated() {
-            var next = [Double](repeating: .infinity, count: capacity + 1)
-            var picked = [Int](repeating: -1, count: capacity + 1)
-            for c in 0...capacity where best[c].isFinite {
-                for (w, bits) in widths.enumerated() {
-                    let spent = c + units[i] * bits
-                    if spent <= capacity, best[c] + cost[w] < next[spent] { next[spent] = best[c] + cost[w]; picked[spent] = w }
-                }
-            }
-            best = next
-            choice.append(picked)
-        }
-        var c = best.indices.min { best[$0] < best[$1] }!
-        var bits = [Int](repeating: 0, count: costs.count)
-        for i in stride(from: costs.count - 1, through: 0, by: -1) {
-            let w = choice[i][c]
-            bits[i] = widths[w]
-            c -= units[i] * widths[w]
-        }
-        return bits
+        self.bits = bits
     }
 }

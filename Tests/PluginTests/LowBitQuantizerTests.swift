@@ -59,6 +59,29 @@ struct LowBitQuantizerTests {
         #expect(block["method"] as? String == "q-bert" && block["layer_bits"] as? [Int] == [3, 3])
     }
 
+    @Test(arguments: [2, 3, 4, 8])
+    func thePackedModelComputesWhatQuantizationAwareTrainingSaw(bits: Int) throws {
+        let config = BertConfig(vocabSize: 60, hiddenSize: 32, numHiddenLayers: 2, numAttentionHeads: 4, intermediateSize: 64,
+                                maxPositionEmbeddings: 16, labels: ["negative", "positive"])
+        let model = BertModel(config: config, seed: 5)
+        for (_, p) in model.namedParameters where p.shape.count == 2 { p.value = p.value * 5 }
+        let quantizer = try firstPartyHost().make("q-bert", as: (any Quantizer).self, config: .yaml("{bits: \(bits), groups: 4}"))
+        try quantizer.prepare(model)
+        var g = SeededGenerator(seed: 9)
+        let batch = Batch(inputIDs: IntTensor(shape: [2, 9], scalars: (0..<18).map { _ in Int32(g.next() % 60) }),
+                          attentionMask: IntTensor(shape: [2, 9], scalars: (0..<18).map { $0 >= 15 ? 0 : 1 }),
+                          tokenTypeIDs: IntTensor(shape: [2, 9], scalars: Array(repeating: 0, count: 18)))
+        // The float model with fake quantization installed, as quantization-aware training runs it.
+        let simulated = try withoutGradient { try model.forward(batch, request: [], training: false).logits! }
+        let packed = try #require(try quantizer.convert(model) as? LowBitBertModel)
+        let logits = try withoutGradient { try packed.forward(batch, request: [], training: false).logits! }
+        let scale = simulated.scalars.map(abs).max()!
+        let difference = zip(logits.scalars, simulated.scalars).map { abs($0 - $1) }.max()!
+        // The same codes, scales and 8-bit inputs; only int32 against float accumulation differs.
+        #expect(difference <= 1e-3 * max(scale, 1), "\(bits) bits: \(logits.scalars) vs \(simulated.scalars)")
+        #expect(packed.layerBits == [bits, bits] && packed.weights.count == 2 * 6 + 2)
+    }
+
     @Test func mixedPrecisionMeasuresTheHessianAndKeepsTheBudget() throws {
         let (results, _, out) = try run("qbert-mixed", """
               - quantize:

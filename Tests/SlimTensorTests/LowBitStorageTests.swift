@@ -109,4 +109,18 @@ struct LowBitStorageTests {
             try LowBitWeight(codes: [0, 3], shape: [1, 2], spec: spec)
         }
     }
+
+    @Test("weights sharing an input stack into one, row blocks and their parameters in order",
+          arguments: [LowBitSpec(bits: 3, groups: 2, scheme: .asymmetric), LowBitSpec(bits: 2, groups: 1, scheme: .codebook)])
+    func stacked(spec: LowBitSpec) throws {
+        let parts = try (0..<3).map { i -> LowBitWeight in
+            let w = testValues([4 * spec.groups, 10], seed: UInt64(i + 1))
+            return spec.scheme == .codebook ? try quantizeKMeans(w, spec: spec, seed: 1) : try quantizeGroupwise(w, spec: spec)
+        }
+        let stacked = try LowBitWeight.stacked(parts, name: "qkv")
+        #expect(stacked.shape == [12 * spec.groups, 10] && stacked.spec.groups == 3 * spec.groups)
+        #expect(stacked.dequantized().scalars == parts.flatMap { $0.dequantized().scalars })
+        let other = try quantizeGroupwise(testValues([4, 10], seed: 9), spec: LowBitSpec(bits: 4, groups: 1, scheme: .asymmetric))
+        #expect { try LowBitWeight.stacked([parts[0], other], name: "qkv") } throws: { "\($0)".contains("must share columns, bits, scheme") }
+    }
 }

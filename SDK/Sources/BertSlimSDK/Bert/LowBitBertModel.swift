@@ -162,7 +162,8 @@ public final class LowBitBertModel: LoadableModel, Dequantizable, CustomStringCo
     }
 
     public var description: String {
-        let scheme = Set(weights.values.map(\.spec.scheme.rawValue)).sorted().joined(separator: "/")
+        let encoder = (0..<config.numHiddenLayers).flatMap(Self.encoderLinearNames)
+        let scheme = Set(encoder.map { weights[$0]!.spec.scheme.rawValue }).sorted().joined(separator: "/")
         let bits = 8 * Double(encoderWeightBytes) / Double((0..<config.numHiddenLayers).flatMap(Self.encoderLinearNames).reduce(0) {
             $0 + weights[$1]!.rows * weights[$1]!.columns
         })
