@@ -47,12 +47,7 @@ final class KMeansQuantizer: Quantizer {
         seed = context.seed
     }
 
-    private func encoder(_ model: any Model) throws -> BertModel {
-        guard let encoder = model as? any BertEncoderProviding, model is any Quantizable else {
-            throw ComponentError(Self.name, "quantizes models that run a BERT encoder (Quantizable and BertEncoderProviding); \(type(of: model)) is not one")
-        }
-        return encoder.bertEncoder
-    }
+    private func encoder(_ model: any Model) throws -> BertModel { try quantizableEncoder(of: model, component: Self.name) }
 
     /// Clusters every encoder weight and installs the codebook lookup.
     func prepare(_ model: any Model) throws {
@@ -114,16 +109,9 @@ final class CodebookTransform: LinearTransform {
     }
 
     func transform(_ value: Tensor, operand: LinearOperand, of parameter: Parameter) -> Tensor {
-        switch operand {
-        case .input:
-            return fakeQuantize(value, scale: symmetricScale(maxAbs: maxAbs(value.detached)))
-        case .weight:
-            if let w = weights[ObjectIdentifier(parameter)] { return codebookLookup(w.centroids.tensor, codes: w.codes, shape: w.shape) }
-            return fakeQuantize(value, rowScales: quantizeWeight(value.detached, perChannel: true).1)
-        case .embedding:
-            return fakeQuantize(value, scale: symmetricScale(maxAbs: maxAbs(value.detached)))
-        @unknown default:
-            return value
+        if operand == .weight, let w = weights[ObjectIdentifier(parameter)] {
+            return codebookLookup(w.centroids.tensor, codes: w.codes, shape: w.shape)
         }
+        return LowBitBertModel.fakeQuantizeEightBit(value, operand: operand)
     }
 }

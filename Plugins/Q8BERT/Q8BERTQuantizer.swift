@@ -37,14 +37,7 @@ final class Q8BERTQuantizer: Quantizer {
 
     init(settings: Settings, context: ComponentContext) { self.settings = settings }
 
-    /// The model's Linear hook (``Quantizable``) and its BERT encoder (``BertEncoderProviding``),
-    /// which conversion rebuilds in int8.
-    private func encoder(_ model: any Model) throws -> BertModel {
-        guard let encoder = model as? any BertEncoderProviding, model is any Quantizable else {
-            throw ComponentError("q8bert", "quantizes models that run a BERT encoder (Quantizable and BertEncoderProviding); \(type(of: model)) is not one")
-        }
-        return encoder.bertEncoder
-    }
+    private func encoder(_ model: any Model) throws -> BertModel { try quantizableEncoder(of: model, component: FirstPartyComponents.Q8BERT.quantizer) }
 
     func prepare(_ model: any Model) throws {
         let bert = try encoder(model)

@@ -114,12 +114,7 @@ final class QBERTQuantizer: Quantizer {
         return out
     }
 
-    private func encoder(_ model: any Model) throws -> BertModel {
-        guard let encoder = model as? any BertEncoderProviding, model is any Quantizable else {
-            throw ComponentError(Self.name, "quantizes models that run a BERT encoder (Quantizable and BertEncoderProviding); \(type(of: model)) is not one")
-        }
-        return encoder.bertEncoder
-    }
+    private func encoder(_ model: any Model) throws -> BertModel { try quantizableEncoder(of: model, component: Self.name) }
 
     /// Uniform bits: installs fake quantization for quantization-aware training at once.
     func prepare(_ model: any Model) throws {
@@ -170,16 +165,7 @@ final class GroupwiseFakeQuant: LinearTransform {
     init(specs: [ObjectIdentifier: (name: String, spec: LowBitSpec)]) { self.specs = specs }
 
     func transform(_ value: Tensor, operand: LinearOperand, of parameter: Parameter) -> Tensor {
-        switch operand {
-        case .input:
-            return fakeQuantize(value, scale: symmetricScale(maxAbs: maxAbs(value.detached)))
-        case .weight:
-            if let spec = specs[ObjectIdentifier(parameter)]?.spec { return fakeQuantizeGroupwise(value, spec: spec) }
-            return fakeQuantize(value, rowScales: quantizeWeight(value.detached, perChannel: true).1)
-        case .embedding:
-            return fakeQuantize(value, scale: symmetricScale(maxAbs: maxAbs(value.detached)))
-        @unknown default:
-            return value
-        }
+        if operand == .weight, let spec = specs[ObjectIdentifier(parameter)]?.spec { return fakeQuantizeGroupwise(value, spec: spec) }
+        return LowBitBertModel.fakeQuantizeEightBit(value, operand: operand)
     }
 }

@@ -228,3 +228,15 @@ public final class LowBitBertModel: LoadableModel, Dequantizable, CustomStringCo
         return model
     }
 }
+
+extension LowBitBertModel {
+    /// What the model computes with where a low-bit quantizer keeps 8 bits, as fake quantization
+    /// (straight-through gradients) for quantization-aware training: a Linear input at its own
+    /// max|x|, a weight per output row (pooler, classifier), an embedding table per table.
+    public static func fakeQuantizeEightBit(_ value: Tensor, operand: LinearOperand) -> Tensor {
+        switch operand {
+        case .weight: return fakeQuantize(value, rowScales: quantizeWeight(value.detached, perChannel: true).1)
+        default: return fakeQuantize(value, scale: symmetricScale(maxAbs: maxAbs(value.detached)))
+        }
+    }
+}
