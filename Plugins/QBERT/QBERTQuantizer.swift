@@ -6,8 +6,8 @@ import BertSlimSDK
 ///
 /// Groups are blocks of rows sharing a range: for query, key, value and the attention output,
 /// `heads · groups_per_head` blocks (a head's rows of Q, K and V; the output's rows in as many
-/// equal blocks); for the FFN's two matrices `groups` blocks; `granularity: tensor` makes one
-/// group per matrix (the paper's ablation). Quantization-aware fine-tuning (the quantize stage
+/// equal blocks); for the FFN's two matrices `groups` blocks; `granularity: row` gives every row
+/// its own range (the finest grouping), `granularity: tensor` one per matrix (the paper's ablation). Quantization-aware fine-tuning (the quantize stage
 /// with `epochs`) trains through fake quantization with the ranges of the current weights and
 /// straight-through gradients; activations are fake-quantized to 8 bits with each batch's
 /// max|x|, as the converted model quantizes them.
@@ -18,7 +18,7 @@ final class QBERTQuantizer: Quantizer {
     static let name = "q-bert"
     static let modelName = "q-bert-lowbit"
 
-    enum Granularity: String, Decodable, CaseIterable { case group, tensor }
+    enum Granularity: String, Decodable, CaseIterable { case group, row, tensor }
 
     /// Hessian-guided bit allocation.
     struct MixedPrecision: ComponentSettings, Equatable {
@@ -63,7 +63,7 @@ final class QBERTQuantizer: Quantizer {
                        valid: { LowBitSpec.supportedBits.contains($0) ? nil : "\($0) is not one of 2, 3, 4, 8" }),
             SettingKey("scheme", \.scheme, "asymmetric (a zero point per group, all 2^b levels) or symmetric",
                        valid: { $0 == .codebook ? "codebook is the kmeans quantizer's; use asymmetric or symmetric" : nil }),
-            SettingKey("granularity", \.granularity, "group (row blocks, Q-BERT) or tensor (one range per matrix)"),
+            SettingKey("granularity", \.granularity, "group (the row blocks below, Q-BERT), row (one range per row) or tensor (one per matrix)"),
             SettingKey("groups_per_head", \.groupsPerHead, "row blocks per head in query, key, value and attention output",
                        valid: { $0 >= 1 ? nil : "\($0) must be at least 1" }),
             SettingKey("groups", \.groups, "row blocks of each FFN matrix",
@@ -96,7 +96,12 @@ final class QBERTQuantizer: Quantizer {
     /// The spec of Linear layer `name` (`encoder.layer.L.…`) of `bert`, at `bits`.
     func spec(_ name: String, rows: Int, heads: Int, bits: Int) -> LowBitSpec {
         let attention = name.contains(".attention.")
-        let groups = settings.granularity == .tensor ? 1 : attention ? heads * settings.groupsPerHead : settings.groups
+        let groups: Int
+        switch settings.granularity {
+        case .group: groups = attention ? heads * settings.groupsPerHead : settings.groups
+        case .row: groups = rows
+        case .tensor: groups = 1
+        }
         return LowBitSpec(bits: bits, groups: groups, scheme: settings.scheme)
     }
 
