@@ -8,7 +8,8 @@
 # training); KEEP, an extended regex, keeps only the sweep's quantizer entries that match it
 # (default: all); RECIPES names the recipes (default: "qbert kmeans"). Runs go to
 # runs/lowbit-mr/<recipe>-e<EPOCHS><TAG>-seed<i> (TAG, default empty, tells apart runs that keep
-# different entries). Set BERTSLIM to the binary
+# different entries); BENCH=0 drops the benchmark stages (latency is then timed apart, with
+# bench infer --versus); SEEDS picks seeds (default "1 2 3"). Set BERTSLIM to the binary
 # (default: .build/release/bertslim); runs take the training lock when LOCK is set (a file).
 # Then: python3 scripts/summarize-lowbit-mr.py runs/lowbit-mr
 set -euo pipefail
@@ -18,6 +19,8 @@ EPOCHS=${EPOCHS:-0, 1}
 KEEP=${KEEP:-.}
 RECIPES=${RECIPES:-qbert kmeans}
 TAG=${TAG:-}
+BENCH=${BENCH:-1}
+SEEDS=${SEEDS:-1 2 3}
 teachers=("$@")
 [ ${#teachers[@]} -gt 0 ] || teachers=(runs/teachers/mr-seed1 runs/teachers/mr-seed2 runs/teachers/mr-seed3)
 [ ${#teachers[@]} -eq 3 ] || { echo "three teacher folders, please (seeds 1-3)" >&2; exit 64; }
@@ -26,8 +29,8 @@ out=runs/lowbit-mr
 mkdir -p $out
 tag="e$(echo "$EPOCHS" | tr -d ' ,')$TAG"
 for recipe in $RECIPES; do
-  for i in 0 1 2; do
-    seed=$((i + 1))
+  for seed in $SEEDS; do
+    i=$((seed - 1))
     name=$recipe-$tag-seed$seed
     file=$out/$name.yaml
     # Recipe paths are relative to the recipe's folder: make them absolute, point the teacher at
@@ -35,6 +38,7 @@ for recipe in $RECIPES; do
     sed -e "s#\.\./assets#$PWD/assets#g" -e "s#^seed: 1#seed: $seed#" \
         -e "s#^  model: .*#  model: ${teachers[$i]}#" -e "/^  - finetune:/d" \
         -e "s#^\(  stages\.[a-z]*\.epochs:\) .*#\1 [$EPOCHS]#" recipes/$recipe.yaml \
+      | if [ "$BENCH" = 0 ]; then sed "/^  - benchmark:/d"; else cat; fi \
       | awk -v keep="$KEEP" '!/^    - \{component:/ || $0 ~ keep' > "$file"
     "$BERTSLIM" validate "$file" >/dev/null
     run=("$BERTSLIM" run "$file" --out "$out/$name" --seed "$seed" --resume --quiet --no-ledger)

@@ -136,9 +136,11 @@ struct FirstPartyPluginTests {
             org.bertslim.bilstm-student       1.0.0    student:bilstm, model:bilstm                            \(build)/libBiLSTMStudent.so
             org.bertslim.ensemble-teacher     1.0.0    teacher:ensemble                                        \(build)/libEnsembleTeacher.so
             org.bertslim.hinton-kd            1.0.0    loss:hinton-kd                                          \(build)/libHintonKD.so
+            org.bertslim.kmeans               1.0.0    quantizer:kmeans, model:kmeans-lowbit                   \(build)/libKMeansQuant.so
             org.bertslim.logistic-regression  1.0.0    student:logistic-regression, model:logistic-regression  \(build)/libLogisticRegressionStudent.so
             org.bertslim.pkd                  1.0.0    loss:pkd                                                \(build)/libPKD.so
             org.bertslim.q8bert               1.0.0    quantizer:q8bert, model:q8bert-int8                     \(build)/libQ8BERT.so
+            org.bertslim.q-bert               1.0.0    quantizer:q-bert, model:q-bert-lowbit                   \(build)/libQBERT.so
             org.bertslim.sixteen-heads        1.0.0    pruner:sixteen-heads                                    \(build)/libSixteenHeads.so
             org.bertslim.tang-augmentation    1.0.0    augmenter:tang-rules                                    \(build)/libTangAugmentation.so
 
@@ -184,7 +186,7 @@ struct PluginHostAPITests {
         #expect(host.components(of: .loss).map(\.name) == ["cross-entropy", "hinton-kd", "mse-logits", "pkd"])
         #expect(host.components(of: .teacher).map(\.name) == ["ensemble"])
         #expect(host.components(of: .student).map(\.name) == ["bert-student", "bilstm", "logistic-regression"])
-        #expect(host.components(of: .model).map(\.name) == ["bilstm", "logistic-regression", "q8bert-int8"])
+        #expect(host.components(of: .model).map(\.name) == ["bilstm", "kmeans-lowbit", "logistic-regression", "q-bert-lowbit", "q8bert-int8"])
         #expect(host.components(of: .augmenter).map(\.name) == ["tang-rules"])
         #expect(host.components(of: .pruner).map(\.name) == ["sixteen-heads"])
         #expect(try host.factory(.loss, "cross-entropy").settings.map(\.key) == ["label_smoothing"])
