@@ -38,12 +38,14 @@ def row_name(values):
     if "q8bert" in quantizer:
         return "Q8BERT int8 (dynamic activations)", 8
     if "mixed" in quantizer:
-        return "Q-BERT mixed precision, size of 3 bits", 3
+        return "Q-BERT mixed precision, size of 3 bits (a range per row)", 3
     if "kmeans" in quantizer:
-        return f"k-means {bits.group(1)}-bit", int(bits.group(1))
+        return f"k-means {bits.group(1)}-bit (a codebook per matrix)", int(bits.group(1))
     if "tensor" in quantizer:
-        return f"linear {bits.group(1)}-bit (one range per matrix)", int(bits.group(1))
-    return f"Q-BERT group-wise {bits.group(1)}-bit", int(bits.group(1))
+        return f"linear {bits.group(1)}-bit (a range per matrix)", int(bits.group(1))
+    if "row" in quantizer:
+        return f"Q-BERT {bits.group(1)}-bit (a range per row)", int(bits.group(1))
+    return f"Q-BERT {bits.group(1)}-bit (a range per head's rows, 12 per FFN matrix)", int(bits.group(1))
 
 
 rows, sizes, files, latency, mixed = {}, {}, {}, {}, {}
@@ -92,8 +94,8 @@ print("| model | bits | PTQ: mean ± sd (seeds 1 / 2 / 3) | QAT or centroid FT, 
 print("|---|---|---|---|---|---|---|")
 print(f"| fp32 teacher | 32 | {cells(teacher)} | | {fp32_encoder or 0:.1f} | {median(list(teacher_sizes.values()))} | 1 |")
 names = sorted({name for name, _ in rows})
-order = ["Q8BERT", "Q-BERT group-wise 8", "Q-BERT group-wise 4", "Q-BERT group-wise 3", "Q-BERT group-wise 2", "Q-BERT mixed",
-         "linear 8", "linear 4", "linear 3", "linear 2", "k-means 8", "k-means 4", "k-means 3", "k-means 2"]
+order = ["Q8BERT", "Q-BERT 8-bit (a range per row", "Q-BERT 4-bit (a range per row", "Q-BERT 3-bit", "Q-BERT 2-bit", "Q-BERT mixed",
+         "Q-BERT 4-bit (a range per head", "linear 8", "linear 4", "linear 3", "linear 2", "k-means 8", "k-means 4", "k-means 3", "k-means 2"]
 names.sort(key=lambda n: next((i for i, p in enumerate(order) if n.startswith(p)), len(order)))
 for name in names:
     bits = re.search(r"(\d+)-bit|size of (\d+)|int(8)", name)

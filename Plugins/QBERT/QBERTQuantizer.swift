@@ -7,10 +7,11 @@ import BertSlimSDK
 /// Groups are blocks of rows sharing a range: for query, key, value and the attention output,
 /// `heads · groups_per_head` blocks (a head's rows of Q, K and V; the output's rows in as many
 /// equal blocks); for the FFN's two matrices `groups` blocks; `granularity: row` gives every row
-/// its own range (the finest grouping), `granularity: tensor` one per matrix (the paper's ablation). Quantization-aware fine-tuning (the quantize stage
-/// with `epochs`) trains through fake quantization with the ranges of the current weights and
-/// straight-through gradients; activations are fake-quantized to 8 bits with each batch's
-/// max|x|, as the converted model quantizes them.
+/// its own range (the finest grouping), `granularity: tensor` one per matrix (the paper's
+/// ablation). Quantization-aware fine-tuning (the quantize stage with `epochs`) trains through
+/// fake quantization with the ranges of the current weights and straight-through gradients;
+/// activations are fake-quantized to 8 bits with each batch's max|x|, as the converted model
+/// quantizes them.
 ///
 /// With `mixed:`, calibration measures each encoder layer's top Hessian eigenvalue on random
 /// subsets of the calibration batches and chooses every layer's bits (``BitAllocation``).
@@ -93,7 +94,8 @@ final class QBERTQuantizer: Quantizer {
 
     init(settings: Settings, context: ComponentContext) { self.settings = settings }
 
-    /// The spec of Linear layer `name` (`encoder.layer.L.…`) of `bert`, at `bits`.
+    /// The spec of encoder Linear layer `name` (`encoder.layer.L.…`, `rows` output rows, in a
+    /// layer of `heads` heads) at `bits`.
     func spec(_ name: String, rows: Int, heads: Int, bits: Int) -> LowBitSpec {
         let attention = name.contains(".attention.")
         let groups: Int
@@ -137,6 +139,8 @@ final class QBERTQuantizer: Quantizer {
         guard !batches.isEmpty else {
             throw ComponentError(Self.name, "mixed precision measures the Hessian on calibration batches: set calibration_batches ≥ \(mixed.batches)")
         }
+        // The subsets are drawn with a fixed seed: the allocation depends on the model and the
+        // calibration batches alone.
         let result = try BitAllocation(model: model, bert: bert, batches: batches, settings: mixed, seed: 0) { name, w, heads, bits in
             fakeQuantizeGroupwise(w, spec: self.spec(name, rows: w.shape[0], heads: heads, bits: bits))
         }
