@@ -7,8 +7,9 @@ Prints a Markdown table of MR test accuracy (%) per seed and mean ± sample stan
 training (post-training quantization, PTQ) and with one epoch of quantization-aware training or
 centroid fine-tuning (QAT / FT), with the encoder's Linear weights in MB as stored (codes, scales,
 zero points, codebooks), the whole weight file in MB, and latency at 8 × 128 as a multiple of the
-fp32 teacher's measured in the same run (the runs' benchmark stages, median of 10). Then the bits
-mixed precision chose per seed.
+fp32 teacher's measured in the same run (the runs' benchmark stages, median of 10, or
+scripts/bench-lowbit-mr.sh's latency.jsonl, where the runs had none; under ISA caps in a second
+table). Then the bits mixed precision chose per seed.
 """
 import glob
 import json
@@ -48,7 +49,7 @@ def row_name(values):
     return f"Q-BERT {bits.group(1)}-bit (a range per head's rows, 12 per FFN matrix)", int(bits.group(1))
 
 
-rows, sizes, files, latency, mixed = {}, {}, {}, {}, {}
+rows, sizes, files, latency, mixed, folders = {}, {}, {}, {}, {}, {}
 teacher, teacher_latency, teacher_sizes = {}, {}, {}
 for path in sorted(glob.glob(os.path.join(root, "*-seed*/results.json"))):
     run = os.path.dirname(path)
@@ -70,11 +71,21 @@ for path in sorted(glob.glob(os.path.join(root, "*-seed*/results.json"))):
         if "8" in last["latencyMs"] and "8" in first["latencyMs"]:
             latency.setdefault(name, []).append(last["latencyMs"]["8"] / first["latencyMs"]["8"])
         for folder in (os.path.join(run, e) for e in point.get("exports", [])):
+            folders[(os.path.basename(run), os.path.relpath(folder, run))] = name
             if os.path.exists(os.path.join(folder, "model.safetensors")):
                 sizes.setdefault(name, []).append(encoder_megabytes(folder))
                 if "mixed" in name:
                     config = json.load(open(os.path.join(folder, "config.json")))
                     mixed.setdefault(seed, []).append((key[1], config["quantization"].get("layer_bits")))
+
+capped = {}
+timings = os.path.join(root, "latency.jsonl")
+for line in open(timings) if os.path.exists(timings) else []:
+    entry = json.loads(line)
+    name = folders.get((entry["run"], entry["export"]))
+    if name:
+        ratio = entry["lowbit_ms"] / entry["fp32_ms"]
+        (latency.setdefault(name, []) if entry["cap"] == "none" else capped.setdefault((entry["cap"], name), [])).append(ratio)
 
 
 def cells(by):
@@ -102,6 +113,10 @@ for name in names:
     ptq, qat = rows.get((name, "PTQ"), {}), rows.get((name, "QAT / FT"), {})
     print(f"| {name} | {next(g for g in bits.groups() if g)} | {cells(ptq) if ptq else '–'} | {cells(qat) if qat else '–'} | "
           f"{median(sizes.get(name, []))} | {median(files.get(name, []))} | {median(latency.get(name, []))} |")
+if capped:
+    print("\n| BERTSLIM_MAX_ISA | model | 8 × 128 time ÷ fp32 |\n|---|---|---|")
+    for (cap, name), ratios in sorted(capped.items()):
+        print(f"| {cap} | {name} | {median(ratios)} |")
 print()
 for seed, chosen in sorted(mixed.items()):
     print(f"seed {seed}: mixed precision chose " + "; ".join(f"{k}: {b}" for k, b in chosen))
