@@ -24,8 +24,8 @@ for p in json.load(open(sys.argv[1] + "/results.json"))["points"]:
     for e in p.get("exports", []):
         print(e + "\t" + p["label"])' "$run" |
   while IFS=$'\t' read -r export label; do
-    for cap in none $CAPS; do
-      [ "$cap" = none ] || echo "$label" | grep -Eq "$CAPPED" || continue
+    caps=(none); echo "$label" | grep -Eq "$CAPPED" && caps+=($CAPS)
+    for cap in "${caps[@]}"; do
       capped=(); [ "$cap" = none ] || capped=(BERTSLIM_MAX_ISA=$cap)
       lines=$(env "${capped[@]}" "$BERTSLIM" bench infer --model "$teacher" \
               --versus "$run/$export" --batch 8 --seq 128 --runs "$RUNS" --json)

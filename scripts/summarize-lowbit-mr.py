@@ -70,8 +70,9 @@ for path in sorted(glob.glob(os.path.join(root, "*-seed*/results.json"))):
         files.setdefault(name, []).append(last["fileBytes"] / 1e6)
         if "8" in last["latencyMs"] and "8" in first["latencyMs"]:
             latency.setdefault(name, []).append(last["latencyMs"]["8"] / first["latencyMs"]["8"])
-        for folder in (os.path.join(run, e) for e in point.get("exports", [])):
-            folders[(os.path.basename(run), os.path.relpath(folder, run))] = name
+        for export in point.get("exports", []):
+            folders[(os.path.basename(run), export)] = name
+            folder = os.path.join(run, export)
             if os.path.exists(os.path.join(folder, "model.safetensors")):
                 sizes.setdefault(name, []).append(encoder_megabytes(folder))
                 if "mixed" in name:
