@@ -54,6 +54,7 @@ fixtures: venv assets
 	.venv/bin/python scripts/make-lstm-fixtures.py
 	.venv/bin/python scripts/make-bilstm-fixtures.py
 	.venv/bin/python scripts/make-hessian-fixtures.py
+	.venv/bin/python scripts/make-tinybert-fixtures.py
 	.venv/bin/python scripts/check-tokenizer.py --fixtures
 
 # Fine-tunes MiniLM on MR (finished stages are cached in runs/cache, so a rerun reuses the

@@ -12,6 +12,7 @@ let pluginNames = [
     "LogisticRegressionStudent",
     "BiLSTMStudent",
     "TangAugmentation",
+    "TinyBERT",
     "SixteenHeads",
     "Q8BERT",
     "QBERT",

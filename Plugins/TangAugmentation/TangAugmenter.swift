@@ -72,14 +72,14 @@ final class TangAugmenter: Augmenter {
                                  + "got \(context.teacher.map { "\(type(of: $0.model))" } ?? "no teacher"); set p_neighbour: 0 to go without")
         }
         neighbours = try EmbeddingNeighbours(embeddings: encoder.bertEncoder.wordEmbeddings.value, tokenizer: tokenizer,
-                                             count: settings.neighbours)
+                                             count: settings.neighbours, component: name)
     }
 
     func augment(_ texts: [String], seed: UInt64) throws -> [[String]] {
-        let split = texts.map(words(of:))
+        let split = texts.map(augmentationWords(of:))
         neighbours?.prepare(Set(split.joined()))
         return split.indices.map { index in
-            var generator = SeededGenerator(seed: mix(seed, UInt64(index)))
+            var generator = SeededGenerator(seed: seed, stream: UInt64(index))
             return (0..<settings.nIter).map { _ in copy(of: split[index], using: &generator).joined(separator: " ") }
         }
     }
@@ -110,12 +110,4 @@ final class TangAugmenter: Augmenter {
 /// A check for a probability setting.
 private func probability(_ p: Float) -> String? {
     (0...1).contains(p) ? nil : "\(p) is not a probability (0...1)"
-}
-
-/// A seed for text `index` of a run seeded with `seed` (SplitMix64's finaliser of both).
-private func mix(_ seed: UInt64, _ index: UInt64) -> UInt64 {
-    var z = seed &+ index &* 0x9E37_79B9_7F4A_7C15 &+ 0xD1B5_4A32_D192_ED03
-    z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-    z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-    return z ^ (z >> 31)
 }

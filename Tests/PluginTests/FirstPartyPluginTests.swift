@@ -87,7 +87,7 @@ struct FirstPartyPluginTests {
         } throws: { String(describing: $0) == "stages[2].loss.reductio: unknown key (known: reduction)" }
         #expect {
             _ = try host.make("mse-logit", as: (any Loss).self)
-        } throws: { String(describing: $0) == "no loss named \"mse-logit\" (known: cross-entropy, hinton-kd, mse-logits, pkd)" }
+        } throws: { String(describing: $0) == "no loss named \"mse-logit\" (known: cross-entropy, hinton-kd, mse-logits, pkd, tinybert)" }
     }
 
     /// A recipe-shaped document whose stages build their loss while being decoded.
@@ -143,6 +143,7 @@ struct FirstPartyPluginTests {
             org.bertslim.q-bert               1.0.0    quantizer:q-bert, model:q-bert-lowbit                   \(build)/libQBERT.so
             org.bertslim.sixteen-heads        1.0.0    pruner:sixteen-heads                                    \(build)/libSixteenHeads.so
             org.bertslim.tang-augmentation    1.0.0    augmenter:tang-rules                                    \(build)/libTangAugmentation.so
+            org.bertslim.tinybert             1.0.0    loss:tinybert, augmenter:tinybert-augment               \(build)/libTinyBERT.so
 
             """)
         #expect(result.errors.isEmpty)
@@ -158,7 +159,7 @@ struct FirstPartyPluginTests {
               version:  1.0.0
               license:  Apache-2.0
               file:     \(build)/libBasicLosses.so
-              sdk:      1.2.0 (this host: 1.2.0)
+              sdk:      1.3.0 (this host: 1.3.0)
               build:    \(SDKBuildInfo.current.buildID)
               abi:      1.2, descriptor 96 bytes
               components:
@@ -183,11 +184,11 @@ struct FirstPartyPluginTests {
 struct PluginHostAPITests {
     @Test func componentsAreListedByRoleWithoutBeingMade() throws {
         let host = firstPartyHost()
-        #expect(host.components(of: .loss).map(\.name) == ["cross-entropy", "hinton-kd", "mse-logits", "pkd"])
+        #expect(host.components(of: .loss).map(\.name) == ["cross-entropy", "hinton-kd", "mse-logits", "pkd", "tinybert"])
         #expect(host.components(of: .teacher).map(\.name) == ["ensemble"])
         #expect(host.components(of: .student).map(\.name) == ["bert-student", "bilstm", "logistic-regression"])
         #expect(host.components(of: .model).map(\.name) == ["bilstm", "kmeans-lowbit", "logistic-regression", "q-bert-lowbit", "q8bert-int8"])
-        #expect(host.components(of: .augmenter).map(\.name) == ["tang-rules"])
+        #expect(host.components(of: .augmenter).map(\.name) == ["tang-rules", "tinybert-augment"])
         #expect(host.components(of: .pruner).map(\.name) == ["sixteen-heads"])
         #expect(try host.factory(.loss, "cross-entropy").settings.map(\.key) == ["label_smoothing"])
     }

@@ -32,13 +32,7 @@ struct PKDStageTests {
     }
 
     func failure(_ yaml: String) throws -> RecipeError {
-        let path = try RecipeFixtures.write(yaml, "pkd-\(UUID().uuidString.prefix(8)).yaml", in: try Self.workspace.get())
-        do {
-            try BertSlimHost.Recipe(contentsOf: path).validate(host: firstPartyHost())
-        } catch let error as RecipeError {
-            return error
-        }
-        throw CommandFailure(command: "validate", result: CommandResult(status: 0, output: "no error", errors: "", crashed: false))
+        try RecipeFixtures.validationFailure(yaml, in: try Self.workspace.get())
     }
 
     @Test func aLayerMapNamingAMissingTeacherLayerFailsValidation() throws {

@@ -129,7 +129,7 @@ struct RecipeValidationTests {
         let error = try failure(yaml)
         #expect(error.path == "stages[2].distill.losses[0].component")
         #expect(error.location?.line == 14)
-        #expect(error.description.hasSuffix("no loss component 'pkd-hidden' (known: cross-entropy, hinton-kd, mse-logits, pkd)"))
+        #expect(error.description.hasSuffix("no loss component 'pkd-hidden' (known: cross-entropy, hinton-kd, mse-logits, pkd, tinybert)"))
     }
 
     @Test func badComponentSettingsHaveThePluginsKeyPath() throws {

@@ -151,6 +151,8 @@ struct RunData {
     let labels: LabelVocabulary
     let tokenizer: WordPieceTokenizer
     let splits: [DataSplit: EncodedDataset]
+    /// `data.unlabelled`'s texts (their labels, if any, unread).
+    let unlabelled: EncodedDataset?
 
     init(recipe: Recipe, tokenizerDirectory: String) throws {
         tokenizer = try WordPieceTokenizer(directory: tokenizerDirectory)
@@ -168,6 +170,15 @@ struct RunData {
             splits[split] = EncodedDataset(dataset, tokenizer: tokenizer, maxLength: recipe.data.maxLength)
         }
         self.splits = splits
+        if let file = recipe.data.unlabelled {
+            let read = try TextDataset(path: recipe.resolve(file), columns: recipe.unlabelledColumns)
+            // The task's label names go with the texts (a student made on them gets its head's names), no label does.
+            let texts = TextDataset(examples: Array(read.examples.prefix(recipe.data.limit.unlabelled ?? read.count)), labels: labels,
+                                    file: read.file)
+            unlabelled = EncodedDataset(texts, tokenizer: tokenizer, maxLength: recipe.data.maxLength)
+        } else {
+            unlabelled = nil
+        }
     }
 }
 

@@ -32,6 +32,7 @@ struct PointRun {
             if planned.stage.isCached, let record = RunFiles.readJSON(StageRecord.self, from: resultPath) {
                 experiment.emit(.stageStarted(point: point.id, stage: index, type: type, reused: true))
                 apply(record, folder: folder, reused: true, to: state)
+                if let id = planned.stage.id { state.stageModelDirectories[id] = state.modelDirectory }
                 experiment.recordStage(index, type: type, reused: true, of: state)
                 continue
             }
@@ -50,6 +51,7 @@ struct PointRun {
             record.seconds = Date().timeIntervalSince(started)
             try RunFiles.writeJSON(record, to: resultPath)
             apply(record, folder: folder, reused: false, to: state)
+            if let id = planned.stage.id { state.stageModelDirectories[id] = state.modelDirectory }
             experiment.emit(.stageFinished(point: point.id, stage: index, type: type, seconds: record.seconds))
             experiment.recordStage(index, type: type, reused: false, of: state)
         }

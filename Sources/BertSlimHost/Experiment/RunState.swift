@@ -14,6 +14,8 @@ final class RunState {
     /// The current model's folder; the model itself is loaded from it on first need.
     var modelDirectory: String
     var model: (any Model)?
+    /// The model folder after each stage that has an id, for `{stage: id}` references.
+    var stageModelDirectories: [String: String] = [:]
     /// One entry per model version: the starting model, then each stage's.
     var models: [ModelResult] = []
     var exports: [String] = []
@@ -99,6 +101,12 @@ struct StageRun {
         context.training = data.splits[.train]?.dataset
         context.tokenizer = data.tokenizer
         return context
+    }
+
+    /// The folder of the model after the earlier stage `id` (validation made sure it exists).
+    func modelDirectory(afterStage id: String) throws -> String {
+        guard let folder = state.stageModelDirectories[id] else { throw failure("no earlier stage with the id '\(id)' has run") }
+        return folder
     }
 
     /// The encoded split, which validation made sure the data has.

@@ -16,7 +16,7 @@ extension StageRun {
         var losses: [Float] = []
         trainer.checkpointInterval = block.checkpointEvery
         if let dev = data.splits[.dev] { trainer.evaluate = { try evaluateClassifier(model, on: dev) } }
-        if experiment.options.resume, let (checkpoint, state) = try store.load(into: model) {
+        if experiment.options.resume, let (checkpoint, state) = try store.load(into: model, extra: trainer.extraParameters) {
             try trainer.restore(checkpoint)
             losses = state.losses
             metrics?.truncate(to: state.metricsOffset)
@@ -29,7 +29,7 @@ extension StageRun {
             try RunFiles.writeJSON(["metrics_offset": metrics?.offset ?? 0], to: startFile)
         }
         trainer.onCheckpoint = { checkpoint in
-            try store.save(model: model, checkpoint: checkpoint, losses: losses, metricsOffset: metrics?.offset ?? 0)
+            try store.save(model: model, extra: trainer.extraParameters, checkpoint: checkpoint, losses: losses, metricsOffset: metrics?.offset ?? 0)
             emit(.checkpointSaved(point: point, stage: index, step: checkpoint.position.step))
         }
         let epochs = trainer.settings.epochs

@@ -34,7 +34,9 @@ extension Recipe {
             }
             check.enter(index, type: stage.type)
             hasModel = true
-            return try PlannedStage(stage, check: check)
+            let planned = try PlannedStage(stage, check: check)
+            if let id = stage.id { check.stageModels[id] = .some(check.model) }
+            return planned
         }
     }
 
@@ -70,12 +72,25 @@ extension Recipe {
                                                at: document.location(of: "data.\(split.rawValue)"))
             }
         }
+        if let file = data.unlabelled {
+            try checkFile(file, path: "data.unlabelled")
+            do {
+                _ = try TextDataset(path: resolve(file), columns: unlabelledColumns)
+            } catch let error as DataError {
+                throw RecipeError.invalidValue(path: "data.unlabelled", reason: error.description, at: document.location(of: "data.unlabelled"))
+            }
+        }
         return labels
     }
 
     /// How the data files are read.
     var columns: ColumnMapping {
         ColumnMapping(text: .name(data.textColumn), textPair: data.pairColumn.map { .name($0) }, label: .name(data.labelColumn))
+    }
+
+    /// How `data.unlabelled` is read: the same text columns, no label.
+    var unlabelledColumns: ColumnMapping {
+        ColumnMapping(text: .name(data.textColumn), textPair: data.pairColumn.map { .name($0) }, label: nil)
     }
 
     /// Throws ``RecipeError/missingFile(path:file:at:)`` unless `file` (or `file/inside`) exists.

@@ -8,11 +8,13 @@ public struct RecipeData: ComponentSettings, Equatable {
         public var train: Int?
         public var dev: Int?
         public var test: Int?
+        public var unlabelled: Int?
         public init() {}
         public static var keys: [SettingKey<Limit>] { [
             SettingKey("train", \.train, "use only the first N training examples", valid: positive),
             SettingKey("dev", \.dev, "use only the first N dev examples", valid: positive),
             SettingKey("test", \.test, "use only the first N test examples", valid: positive),
+            SettingKey("unlabelled", \.unlabelled, "use only the first N unlabelled texts", valid: positive),
         ] }
     }
 
@@ -22,6 +24,9 @@ public struct RecipeData: ComponentSettings, Equatable {
     public var dev: String?
     /// Test file, for `evaluate: {split: test}`.
     public var test: String?
+    /// Texts without labels (a label column, if any, is ignored), for a distill stage with
+    /// `data: unlabelled`: TinyBERT's general distillation.
+    public var unlabelled: String?
     public var textColumn = "text"
     public var pairColumn: String?
     public var labelColumn = "label"
@@ -46,11 +51,12 @@ public struct RecipeData: ComponentSettings, Equatable {
         SettingKey("train", \.train, "training file (TSV, CSV or JSONL), relative to the recipe"),
         SettingKey("dev", \.dev, "development file, evaluated after every training epoch"),
         SettingKey("test", \.test, "test file, for evaluate stages with split: test"),
+        SettingKey("unlabelled", \.unlabelled, "texts without labels (TSV, CSV or JSONL; labels ignored), for distill stages with data: unlabelled"),
         SettingKey("text_column", \.textColumn, "column holding the text"),
         SettingKey("pair_column", \.pairColumn, "column holding the second segment, for sentence pairs"),
         SettingKey("label_column", \.labelColumn, "column holding the label"),
         SettingKey("max_length", \.maxLength, "longest input in tokens", valid: { $0 >= 2 && $0 <= 4096 ? nil : "\($0) is not in 2...4096" }),
-        SettingKey("limit", \.limit, "first N examples per split: {train: N, dev: N, test: N}"),
+        SettingKey("limit", \.limit, "first N examples per split: {train: N, dev: N, test: N, unlabelled: N}"),
         SettingKey("task", \.task, "the task's name in the run ledger (default: the training file's folder name)"),
     ] }
 
@@ -91,12 +97,15 @@ public struct ComponentReference: ComponentSettings, Equatable {
     public var weight = Schedule.constant(1)
     /// A student read from a model folder instead of made by a component.
     public var model: String?
+    /// The model as it was after the earlier stage with this id (a distill stage's student or teacher).
+    public var stage: String?
     var settings = SettingsBlock()
     public init() {}
     public static var keys: [SettingKey<ComponentReference>] { [
         SettingKey("component", \.component, "the plugin component's name"),
         SettingKey("weight", \.weight, "losses: weight in the stage's sum (a number or a schedule)"),
         SettingKey("model", \.model, "students: a model folder to start from instead of a component"),
+        SettingKey("stage", \.stage, "distill students and teachers: the model as it was after the earlier stage with this id"),
         SettingKey("settings", \.settings, "the component's own settings (see `bertslim plugins inspect`)"),
     ] }
 }

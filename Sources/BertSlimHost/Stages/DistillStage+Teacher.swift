@@ -10,6 +10,8 @@ extension DistillStage {
         case stageModel
         /// `teacher: {model: folder}`.
         case folder(String)
+        /// `teacher: {stage: id}`: the model after an earlier stage.
+        case stage(String)
         /// `teacher: {component: name, settings: {…}}`, resolved once.
         case component(ResolvedComponent)
     }
@@ -17,6 +19,10 @@ extension DistillStage {
     /// Resolves the `teacher:` block and says what is known of the teacher.
     /// - Throws: ``RecipeError`` under `teacher` (a missing folder, an unknown component, bad settings).
     func planTeacher(_ check: StageCheck) throws -> (source: TeacherSource, summary: ModelSummary?) {
+        if let id = teacher.stage {
+            try check.rejectKeys(["component", "settings", "weight", "model"], at: "teacher", known: ["stage"])
+            return (.stage(id), try check.stageModel(id, key: "teacher.stage"))
+        }
         if let folder = teacher.model {
             try check.rejectKeys(["component", "settings", "weight"], at: "teacher", known: ["model"])
             try checkFolder(folder, key: "teacher.model", check)
@@ -50,18 +56,30 @@ extension DistillStage {
             return ModelTeacher(stageModel)
         case .folder(let folder):
             return ModelTeacher(try run.state.loadModel(at: run.recipe.resolve(folder)))
+        case .stage(let id):
+            return ModelTeacher(try run.state.loadModel(at: run.modelDirectory(afterStage: id)))
         case .component(let component):
             return try component.make(as: (any Teacher).self, context: run.componentContext(teacher: stageModel))
         }
     }
 
-    /// The teacher's own row in the results when it is not the stage's model (whose row is
-    /// already there): scored on the test split, else the dev split, and named by what it is
+    /// The teacher's model folder (for a teacher component, the stage's model's, from which it is made).
+    func teacherFolder(_ source: TeacherSource, run: StageRun) throws -> String {
+        switch source {
+        case .stageModel, .component: return run.state.modelDirectory
+        case .folder(let folder): return run.recipe.resolve(folder)
+        case .stage(let id): return try run.modelDirectory(afterStage: id)
+        }
+    }
+
+    /// The teacher's own row in the results when it is not a model of this run (the stage's or
+    /// an earlier stage's, whose row is already there): scored on the test split, else the dev split (unless it has no
+    /// classification head), and named by what it is
     /// (`ensemble of 3 (combine: logits): …`).
     func teacherResult(_ teacher: any Teacher, source: TeacherSource, run: StageRun) throws -> ModelResult? {
         let summary: String, bytes: Int
         switch source {
-        case .stageModel:
+        case .stageModel, .stage:
             return nil
         case .folder(let folder):
             (summary, bytes) = (folder, RunFiles.weightBytes(in: run.recipe.resolve(folder)))
@@ -70,6 +88,8 @@ extension DistillStage {
         }
         var result = ModelResult(origin: run.origin + ".teacher", parameters: teacher.model.parameterCount, fileBytes: bytes)
         result.summary = summary
+        // A teacher without a classification head (general distillation's pre-trained model) is not scored.
+        if let classifier = teacher.model as? any Classifier, !classifier.hasClassifier { return result }
         guard let split = [DataSplit.test, .dev].first(where: { run.data.splits[$0] != nil }) else { return result }
         let metrics = try withoutGradient { try evaluateClassifier(teacher.model, on: try run.split(split)) }
         result.evaluations[split.rawValue] = metrics

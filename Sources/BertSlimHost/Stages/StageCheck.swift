@@ -17,6 +17,9 @@ final class StageCheck {
     /// What is known of the model the current stage starts from (layers, width, labels); a
     /// stage that makes a model says what it will be, or leaves nil when it cannot tell.
     var model: ModelSummary?
+    /// What is known of the model after each earlier stage that has an id (nil: unknown), for
+    /// `{stage: id}` references.
+    var stageModels: [String: ModelSummary?] = [:]
 
     init(recipe: Recipe, host: PluginHost, labels: LabelVocabulary, positions: (count: Int, folder: String)?) {
         self.recipe = recipe
@@ -44,6 +47,16 @@ final class StageCheck {
         if recipe.data.file(split) == nil {
             throw invalid(key, "the data has no \(split.rawValue) file (set data.\(split.rawValue))")
         }
+    }
+
+    /// The model after the earlier stage `id` names, as far as validation knows it.
+    /// - Throws: ``RecipeError`` at `key` when no earlier stage has that id.
+    func stageModel(_ id: String, key: String) throws -> ModelSummary? {
+        guard let summary = stageModels[id] else {
+            let known = stageModels.keys.sorted()
+            throw invalid(key, "no earlier stage has the id '\(id)'" + (known.isEmpty ? " (no earlier stage has an id)" : " (earlier ids: \(known.joined(separator: ", ")))"))
+        }
+        return summary
     }
 
     /// A key that a component reference may not have in this role is an unknown key.

@@ -4,7 +4,9 @@ import Yams
 
 /// A distill stage's transfer set when it has an `augment:` block: the training split followed
 /// by the augmenter's new texts, each labelled with the teacher's class, and the teacher's
-/// outputs for every example in a ``TeacherOutputCache``, computed once per example.
+/// logits for every example in a ``TeacherOutputCache``, computed once per example. (Internals
+/// the losses read — hidden states, attention — are the distill stage's to cache or not, as for
+/// any training set: an augmented set is often too big to keep them.)
 ///
 /// Texts that are empty (nothing but special tokens once tokenised) are dropped and counted;
 /// so are duplicates: texts whose token ids equal an earlier example's (the original included),
@@ -29,30 +31,28 @@ struct TransferSetAugmentation {
 
     /// The training split with the added examples after it.
     let train: EncodedDataset
-    /// The teacher's outputs for every example of ``train`` (only logits when read back from the
-    /// stage cache, where the request must be empty to use them).
+    /// The teacher's logits for every example of ``train``.
     let cache: TeacherOutputCache
 
     /// Augments the training split with `augmenter`, labels the result with `teacher`.
-    /// - Parameters:
-    ///   - kept: what the losses read, which the cache keeps.
-    ///   - request: what the teacher is asked for (``TeacherOutputPlan/teacherRequest(_:teacher:)``).
+    /// - Parameter teacherFolder: the teacher's model folder (for a teacher component, the
+    ///   stage's model, which the `teacher:` block's text joins in the key).
     /// - Throws: ``ExperimentError`` naming the stage when the augmenter misbehaves or the
     ///   teacher fails.
-    init(augmenter: any Augmenter, teacher: any Teacher, kept: OutputRequest, request: OutputRequest, run: StageRun) throws {
+    init(augmenter: any Augmenter, teacher: any Teacher, teacherFolder: String, run: StageRun) throws {
         let original = try run.split(.train)
-        let folder = run.experiment.cache.appendingPathComponent("transfer-\(Self.key(run))")
+        let folder = run.experiment.cache.appendingPathComponent("transfer-\(Self.key(run, teacherFolder: teacherFolder))")
         let file = folder.appendingPathComponent("transfer.json").path
         let stored: Stored
         if let saved = RunFiles.readJSON(Stored.self, from: file),
            saved.logits.count == (original.count + saved.texts.count) * saved.classes, saved.labels.count == saved.texts.count {
             stored = saved
             train = Self.encode(original, adding: saved.texts, labels: saved.labels, run: run)
-            cache = TeacherOutputCache(request: kept)
-            if kept.isEmpty { cache.store(logits: saved.logits, classes: saved.classes) }
+            cache = TeacherOutputCache(request: [])
+            cache.store(logits: saved.logits, classes: saved.classes)
             run.emit(.note("[\(run.point)] transfer set read from \(file)"))
         } else {
-            let made = try Self.make(augmenter: augmenter, teacher: teacher, kept: kept, request: request, run: run)
+            let made = try Self.make(augmenter: augmenter, teacher: teacher, run: run)
             (stored, train, cache) = (made.stored, made.train, made.cache)
             try RunFiles.writeJSON(stored, to: file)
         }
@@ -60,7 +60,7 @@ struct TransferSetAugmentation {
                        + "dropped \(stored.duplicates) duplicates and \(stored.empty) empty texts"))
     }
 
-    private static func make(augmenter: any Augmenter, teacher: any Teacher, kept: OutputRequest, request: OutputRequest, run: StageRun) throws
+    private static func make(augmenter: any Augmenter, teacher: any Teacher, run: StageRun) throws
         -> (stored: Stored, train: EncodedDataset, cache: TeacherOutputCache) {
         let original = try run.split(.train)
         let texts = original.dataset.texts
@@ -74,13 +74,13 @@ struct TransferSetAugmentation {
         // Label every example once: the teacher's class for the new ones, its logits for all.
         run.emit(.note("[\(run.point)] labelling \(original.count + added.count) examples with the teacher"))
         let unlabelled = encode(original, adding: added, labels: Array(repeating: 0, count: added.count), run: run)
-        let cache = TeacherOutputCache(request: kept)
+        let cache = TeacherOutputCache(request: [])
         let order = unlabelled.lengths.indices.sorted { (unlabelled.lengths[$0], $0) < (unlabelled.lengths[$1], $1) }
         var logits: [[Float]] = Array(repeating: [], count: unlabelled.count)
         var classes = 0
         for start in stride(from: 0, to: order.count, by: 64) {
             let batch = unlabelled.batch(Array(order[start..<min(start + 64, order.count)]))
-            let output = try cache.outputs(for: batch) { try teacher.outputs(for: batch, request: request) }
+            let output = try cache.outputs(for: batch) { try teacher.outputs(for: batch, request: []) }
             guard let z = output.logits, z.rank == 2, z.shape[0] == batch.size else { throw run.failure("augment: the teacher gave no logits") }
             classes = z.shape[1]
             let values = z.scalars
@@ -131,13 +131,13 @@ struct TransferSetAugmentation {
     }
 
     /// The stage-cache key: the same data, teacher folder, seed and `augment:` block give the
-    /// same transfer set.
-    private static func key(_ run: StageRun) -> String {
+    /// same transfer set (so the stages of a TinyBERT recipe that share them label it once).
+    private static func key(_ run: StageRun, teacherFolder: String) -> String {
         let document = run.recipe.document
         let block = (try? document.node(at: "stages[\(run.index)].\(run.type).augment").map { try Yams.serialize(node: $0) }) ?? ""
         let data = (try? document.node(at: "data").map { try Yams.serialize(node: $0) }) ?? ""
         let teacher = (try? document.node(at: "stages[\(run.index)].\(run.type).teacher").map { try Yams.serialize(node: $0) }) ?? ""
-        let parts = ["transfer-1", "seed=\(run.recipe.seed)", data, run.state.modelDirectory, run.state.tokenizerDirectory, block]
+        let parts = ["transfer-1", "seed=\(run.recipe.seed)", data, teacherFolder, run.state.tokenizerDirectory, block]
             + (teacher.isEmpty ? [] : [teacher])
         return String(stableHash(parts.joined(separator: "\u{1}")).prefix(12))
     }

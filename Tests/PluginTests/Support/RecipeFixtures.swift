@@ -75,4 +75,15 @@ enum RecipeFixtures {
         }
         return (results, notes)
     }
+
+    /// The ``RecipeError`` that `validate` gives for recipe `yaml`, written under a fresh name in `workspace`.
+    static func validationFailure(_ yaml: String, in workspace: URL) throws -> RecipeError {
+        let path = try write(yaml, "check-\(UUID().uuidString.prefix(8)).yaml", in: workspace)
+        do {
+            try BertSlimHost.Recipe(contentsOf: path).validate(host: firstPartyHost())
+        } catch let error as RecipeError {
+            return error
+        }
+        throw CommandFailure(command: "validate", result: CommandResult(status: 0, output: "no error", errors: "", crashed: false))
+    }
 }

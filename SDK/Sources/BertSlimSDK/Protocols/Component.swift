@@ -79,6 +79,10 @@ public struct ComponentContext {
     /// a student over WordPiece ids that keeps only the rows its data uses. Nil when the run has
     /// no data. Added in SDK 1.2: the initializer leaves it nil and the host sets it.
     public var tokenizer: WordPieceTokenizer? = nil
+    /// A distill stage's student, made before its losses, for a loss whose parameters depend on
+    /// the student's shape (TinyBERT's projections from its width to the teacher's). Nil for
+    /// every other component. Added in SDK 1.3: the initializer leaves it nil.
+    public var student: (any Model)? = nil
 
     /// A context from its parts.
     public init(labelCount: Int? = nil, teacher: (any Teacher)? = nil, seed: UInt64 = 0,

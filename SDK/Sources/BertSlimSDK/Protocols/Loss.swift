@@ -21,6 +21,13 @@ public protocol Loss: Component {
     /// losses whose own settings follow a ``Schedule`` (Hinton KD's temperature and α).
     /// The host calls this one; the default (which older plugins get) ignores `progress`.
     func callAsFunction(student: ModelOutput, teacher: ModelOutput?, batch: Batch, progress: Double) throws -> Tensor
+
+    /// Trainable parameters the loss owns, by name (SDK 1.3): TinyBERT's projections from the
+    /// student's width to the teacher's. A distill stage's optimizer steps them with the
+    /// student's (with the same weight-decay rule), its checkpoints keep them,
+    /// and a resumed run restores them. They are not part of the student the stage saves.
+    /// The default is none.
+    var parameters: [(name: String, parameter: Parameter)] { get }
 }
 
 extension Loss {
@@ -28,6 +35,8 @@ extension Loss {
     public var request: OutputRequest { [] }
     /// True: most distillation losses compare with the teacher.
     public var needsTeacher: Bool { true }
+    /// None: most losses have no parameters of their own.
+    public var parameters: [(name: String, parameter: Parameter)] { [] }
 
     /// The loss without a schedule: ``callAsFunction(student:teacher:batch:)``.
     public func callAsFunction(student: ModelOutput, teacher: ModelOutput?, batch: Batch, progress: Double) throws -> Tensor {

@@ -83,15 +83,22 @@ public final class Trainer {
     private var position = TrainingPosition()
     private var history: [ClassificationMetrics] = []
 
+    /// Trainable parameters besides the model's (a loss's, ``Loss/parameters``), stepped with them.
+    public let extraParameters: [(name: String, parameter: Parameter)]
+
     /// A trainer for `model` on `train`; seeds the model's dropout stream from the settings.
+    /// - Parameter extraParameters: parameters outside the model that the objective trains too
+    ///   (a loss's own, e.g. TinyBERT's projections); the caller saves and restores their values.
     /// - Throws: `TrainingError.invalidSetting` for bad settings, optimizer errors.
-    public init(model: any Model, train: EncodedDataset, settings: FineTuneSettings, objective: @escaping Objective) throws {
+    public init(model: any Model, train: EncodedDataset, settings: FineTuneSettings,
+                extraParameters: [(name: String, parameter: Parameter)], objective: @escaping Objective) throws {
         try settings.validate()
         self.model = model
         self.train = train
         self.settings = settings
         self.objective = objective
-        named = model.namedParameters
+        self.extraParameters = extraParameters
+        named = model.namedParameters + extraParameters
         optimizer = try AdamW(groups: ParameterGroup.weightDecayGroups(named, weightDecay: settings.weightDecay),
                               learningRate: settings.learningRate)
         sampler = LengthBucketSampler(batchSize: settings.batchSize, seed: settings.seed)
@@ -100,6 +107,11 @@ public final class Trainer {
         let warmup = Int(settings.warmupFraction * Double(total))
         schedule = settings.schedule.schedule(warmupSteps: warmup, totalSteps: total)
         (model as? DropoutSeeded)?.dropoutGenerator = SeededGenerator(seed: settings.seed &+ 0x5EED)
+    }
+
+    /// A trainer for `model` alone (SDK 1.0's form).
+    public convenience init(model: any Model, train: EncodedDataset, settings: FineTuneSettings, objective: @escaping Objective) throws {
+        try self.init(model: model, train: train, settings: settings, extraParameters: [], objective: objective)
     }
 
     /// Continues from `checkpoint` (the model's weights must already be the checkpoint's).

@@ -9,6 +9,16 @@ public struct SeededGenerator: RandomNumberGenerator, Sendable, Codable {
     /// A generator starting from `seed`.
     public init(seed: UInt64) { state = seed }
 
+    /// Independent stream `stream` of a run seeded with `seed` (SplitMix64's finaliser of both),
+    /// e.g. one per text of an augmented set, so that each text's draws do not depend on the
+    /// others' (SDK 1.3).
+    public init(seed: UInt64, stream: UInt64) {
+        var z = seed &+ stream &* 0x9E37_79B9_7F4A_7C15 &+ 0xD1B5_4A32_D192_ED03
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        state = z ^ (z >> 31)
+    }
+
     public mutating func next() -> UInt64 {
         state &+= 0x9E37_79B9_7F4A_7C15
         var z = state

@@ -1,8 +1,8 @@
-/// The words the augmentation rules act on: runs of characters between whitespace, with each
+/// The words augmentation rules act on: runs of characters between whitespace, with each
 /// punctuation mark or symbol a word of its own ("friends," → "friends", ","), as BERT's basic
 /// tokenizer splits them. An augmented text is its words joined by single spaces, which the
-/// teacher's tokenizer reads exactly as it reads the original.
-func words(of text: String) -> [String] {
+/// teacher's tokenizer reads exactly as it reads the original (SDK 1.3).
+public func augmentationWords(of text: String) -> [String] {
     var words: [String] = []
     var current = ""
     for character in text {
