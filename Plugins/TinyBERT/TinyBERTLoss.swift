@@ -45,10 +45,13 @@ struct TinyBERTLoss: Loss {
         if let problem = TinyBERTLayerMap.problem(settings.layerMap, teacherLayers: n, studentLayers: m, teacher: "of this stage") {
             throw ComponentError(Self.name, "layer_map: \(problem)")
         }
-        if settings.parts.contains(.attention), let bad = zip(student.attentionHeads, (settings.layerMap ?? TinyBERTLayerMap.evenlySpaced(teacherLayers: n, studentLayers: m)).map { teacher.attentionHeads[$0] }).first(where: { $0 != $1 }) {
-            throw ComponentError(Self.name, "the attention part needs the student's head counts to equal the teacher's; a student layer has \(bad.0) heads, its teacher layer \(bad.1)")
+        let map = settings.layerMap ?? TinyBERTLayerMap.evenlySpaced(teacherLayers: n, studentLayers: m)
+        if settings.parts.contains(.attention),
+           let (mine, theirs) = zip(student.attentionHeads, map.map { teacher.attentionHeads[$0] }).first(where: { $0 != $1 }) {
+            throw ComponentError(Self.name, "the attention part needs the student's head counts to equal the teacher's; "
+                                 + "a student layer has \(mine) heads, its teacher layer \(theirs)")
         }
-        layerMap = settings.layerMap ?? TinyBERTLayerMap.evenlySpaced(teacherLayers: n, studentLayers: m)
+        layerMap = map
         var generator = SeededGenerator(seed: context.seed, stream: 0x71_4B)
         func projection(_ on: Bool) -> Parameter? {
             on ? Parameter(.randomNormal([student.hiddenSize, teacher.hiddenSize], std: 0.02, using: &generator)) : nil
@@ -104,7 +107,8 @@ struct TinyBERTLoss: Loss {
             let inverse = 1 / Float(settings.temperature.value(at: progress))
             terms.append(softCrossEntropy(logits: z * inverse, targets: softmax(t.detached * inverse)))
         }
-        return terms.dropFirst().reduce(terms[0], +)
+        guard let first = terms.first else { throw ComponentError(Self.name, "has no part that applies to these models") }
+        return terms.dropFirst().reduce(first, +)
     }
 
     /// The hidden states at the (student, teacher) positions of `layers` (0: the embeddings).

@@ -102,9 +102,10 @@ public struct DistillStage: Stage, Equatable {
         var train = try trainingData(run)
         var transfer: TransferSetAugmentation?
         if let augmenter = plan.augmenter {
-            // The augmenter reads the stage's teacher (Tang's and TinyBERT's neighbours come from its embeddings).
+            // The augmenter reads the stage's teacher (Tang's and TinyBERT's neighbours come from its
+            // embeddings), or the stage's model when the teacher runs no BERT encoder (an ensemble).
             var augmenterContext = context
-            augmenterContext.teacher = teacher
+            if teacher.model is any BertEncoderProviding { augmenterContext.teacher = teacher }
             let made = try TransferSetAugmentation(augmenter: augmenter.make(as: (any Augmenter).self, context: augmenterContext),
                                                    teacher: teacher, teacherFolder: try teacherFolder(plan.teacher, run: run), run: run)
             (transfer, train) = (made, made.train)
