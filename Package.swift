@@ -14,6 +14,7 @@ let pluginNames = [
     "TangAugmentation",
     "TinyBERT",
     "SixteenHeads",
+    "LRPHeads",
     "Q8BERT",
     "QBERT",
     "KMeansQuant",

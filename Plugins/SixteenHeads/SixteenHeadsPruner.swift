@@ -41,13 +41,6 @@ struct SixteenHeadsPruner: Pruner {
                                     normalizeGlobally: settings.normalizeGlobally, teacher: context.teacher)
     }
 
-    static func group(_ layer: Int) -> String { PruningScores.headGroup(layer: layer) }
-
-    /// The layers the stage's selection allows pruning.
-    private func prunableLayers(_ model: any HeadPrunable) -> [Int] {
-        model.remainingHeads.indices.filter { selection?.matches("encoder.layer.\($0).attention.self.query.weight") ?? true }
-    }
-
     private func headPrunable(_ model: any Model) throws -> any HeadPrunable {
         guard let prunable = model as? any HeadPrunable else {
             throw ComponentError("sixteen-heads", "needs a model whose attention heads can be gated and removed (HeadPrunable); \(type(of: model)) is not")
@@ -60,47 +53,18 @@ struct SixteenHeadsPruner: Pruner {
     func score(_ model: any Model, batches: [Batch]) throws -> PruningScores {
         let prunable = try headPrunable(model)
         let scores = try importance.scores(of: prunable, batches: batches)
-        let layers = Set(prunableLayers(prunable))
+        let layers = Set(prunable.selectedLayers(selection))
         var groups: [String: Tensor] = [:]
         for (l, layer) in scores.enumerated() where layers.contains(l) {
-            groups[Self.group(l)] = Tensor(shape: [layer.count], scalars: layer.map(Float.init))
+            groups[PruningScores.headGroup(layer: l)] = Tensor(shape: [layer.count], scalars: layer.map(Float.init))
         }
         return PruningScores(groups)
     }
 
-    /// Removes the lowest-scoring heads (over all selected layers together) until
-    /// `target` of the selected layers' original heads are gone, never leaving a layer
-    /// with fewer than `min_heads_per_layer` heads. Removes nothing when the target is
-    /// already met; stops short when the per-layer minimum allows no more.
+    /// Removes the lowest-scoring heads of the selected layers (``HeadPrunable/pruneLowestScoringHeads(scores:target:layers:minHeadsPerLayer:component:)``).
     func prune(_ model: any Model, scores: PruningScores, target: Double) throws -> PruningResult {
         let prunable = try headPrunable(model)
-        guard (0...1).contains(target) else { throw ComponentError("sixteen-heads", "target \(target) is not in 0...1") }
-        let before = prunable.parameterCount
-        let layout = prunable.remainingHeads
-        let layers = prunableLayers(prunable)
-        let total = layers.count * prunable.originalHeadCount
-        let removed = layers.reduce(0) { $0 + prunable.originalHeadCount - layout[$1].count }
-        var toRemove = Int((target * Double(total)).rounded()) - removed
-        var candidates: [(score: Float, layer: Int, head: Int)] = []
-        for l in layers {
-            guard let group = scores.groups[Self.group(l)] else {
-                throw ComponentError("sixteen-heads", "no scores for layer \(l); score the model before pruning it")
-            }
-            guard group.count == layout[l].count else {
-                throw ComponentError("sixteen-heads", "layer \(l) has \(layout[l].count) heads but \(group.count) scores; re-score after pruning")
-            }
-            candidates += zip(group.scalars, layout[l]).map { ($0, l, $1) }
-        }
-        candidates.sort { ($0.score, $0.layer, $0.head) < ($1.score, $1.layer, $1.head) }
-        var left = Dictionary(uniqueKeysWithValues: layers.map { ($0, layout[$0].count) })
-        var plan: [Int: [Int]] = [:]
-        for candidate in candidates where toRemove > 0 && left[candidate.layer, default: 0] > settings.minHeadsPerLayer {
-            plan[candidate.layer, default: []].append(candidate.head)
-            left[candidate.layer, default: 0] -= 1
-            toRemove -= 1
-        }
-        try prunable.pruneHeads(plan)
-        return PruningResult(removed: Dictionary(uniqueKeysWithValues: plan.map { (Self.group($0.key), $0.value.sorted()) }),
-                             parameterCountBefore: before, parameterCountAfter: prunable.parameterCount)
+        return try prunable.pruneLowestScoringHeads(scores: scores, target: target, layers: prunable.selectedLayers(selection),
+                                                    minHeadsPerLayer: settings.minHeadsPerLayer, component: "sixteen-heads")
     }
 }

@@ -50,6 +50,8 @@ public enum BertRelevance {
         case predicted
         /// One class for every example.
         case fixed(Int)
+        /// One class per example (e.g. the labels).
+        case each([Int])
     }
 
     /// Runs the model on `batch` and propagates relevance back to every head and token.
@@ -73,6 +75,11 @@ public enum BertRelevance {
             case .fixed(let c):
                 guard (0..<labels).contains(c) else { throw ComponentError(name, "class \(c) is not one of the model's \(labels)") }
                 classes = Array(repeating: c, count: b)
+            case .each(let chosen):
+                guard chosen.count == b, chosen.allSatisfy({ (0..<labels).contains($0) }) else {
+                    throw ComponentError(name, "needs one class in 0..<\(labels) per example; got \(chosen.count) for \(b) examples")
+                }
+                classes = chosen
             }
             // Classifier row c: ĝ(pooled) = W_c · z_c/(z_c + ε).
             let weights = classifierWeight.value.scalars
