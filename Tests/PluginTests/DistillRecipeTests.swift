@@ -3,13 +3,14 @@ import BertSlimSDK
 import Foundation
 import Testing
 
-/// The committed distillation recipes of issue 16 validate: PKD's sweep, born-again, and the
-/// ensemble (its member folders stood in for by tiny classifiers with MiniLM's vocabulary).
+/// The committed distillation and head-pruning recipes validate: PKD's sweep, born-again,
+/// TinyBERT, LRP heads, concrete gates, and the ensemble (its member folders stood in for by tiny
+/// classifiers with MiniLM's vocabulary).
 @Suite("Distillation recipes", .serialized)
 struct DistillRecipeTests {
     static let root = TestEnvironment.packageRoot
 
-    @Test(arguments: ["distill-pkd.yaml", "born-again.yaml", "distill-bert-student.yaml"])
+    @Test(arguments: ["distill-pkd.yaml", "born-again.yaml", "distill-bert-student.yaml", "tinybert.yaml", "lrp-heads.yaml", "concrete-gates.yaml"])
     func theCommittedRecipesValidate(name: String) throws {
         let path = Self.root.appendingPathComponent("recipes/\(name)").path
         let result = try runCommand(TestEnvironment.bertslim, ["validate", path, "--plugin-path", TestEnvironment.buildDirectory.path])

@@ -130,21 +130,21 @@ struct FirstPartyPluginTests {
         let build = TestEnvironment.buildDirectory.path
         let result = try runCommand(TestEnvironment.bertslim, ["plugins", "list", "--no-default-paths", "--plugin-path", build])
         #expect(result.output == """
-            ID                                VERSION  COMPONENTS                                              FILE
-            org.bertslim.basic-losses         1.0.0    loss:mse-logits, loss:cross-entropy                     \(build)/libBasicLosses.so
-            org.bertslim.bert-student         1.0.0    student:bert-student                                    \(build)/libBertStudent.so
-            org.bertslim.bilstm-student       1.0.0    student:bilstm, model:bilstm                            \(build)/libBiLSTMStudent.so
-            org.bertslim.ensemble-teacher     1.0.0    teacher:ensemble                                        \(build)/libEnsembleTeacher.so
-            org.bertslim.hinton-kd            1.0.0    loss:hinton-kd                                          \(build)/libHintonKD.so
-            org.bertslim.kmeans               1.0.0    quantizer:kmeans, model:kmeans-lowbit                   \(build)/libKMeansQuant.so
-            org.bertslim.lrp-heads            1.0.0    pruner:lrp-heads, pruner:random-heads                   \(build)/libLRPHeads.so
-            org.bertslim.logistic-regression  1.0.0    student:logistic-regression, model:logistic-regression  \(build)/libLogisticRegressionStudent.so
-            org.bertslim.pkd                  1.0.0    loss:pkd                                                \(build)/libPKD.so
-            org.bertslim.q8bert               1.0.0    quantizer:q8bert, model:q8bert-int8                     \(build)/libQ8BERT.so
-            org.bertslim.q-bert               1.0.0    quantizer:q-bert, model:q-bert-lowbit                   \(build)/libQBERT.so
-            org.bertslim.sixteen-heads        1.0.0    pruner:sixteen-heads                                    \(build)/libSixteenHeads.so
-            org.bertslim.tang-augmentation    1.0.0    augmenter:tang-rules                                    \(build)/libTangAugmentation.so
-            org.bertslim.tinybert             1.0.0    loss:tinybert, augmenter:tinybert-augment               \(build)/libTinyBERT.so
+            ID                                VERSION  COMPONENTS                                                    FILE
+            org.bertslim.basic-losses         1.0.0    loss:mse-logits, loss:cross-entropy                           \(build)/libBasicLosses.so
+            org.bertslim.bert-student         1.0.0    student:bert-student                                          \(build)/libBertStudent.so
+            org.bertslim.bilstm-student       1.0.0    student:bilstm, model:bilstm                                  \(build)/libBiLSTMStudent.so
+            org.bertslim.ensemble-teacher     1.0.0    teacher:ensemble                                              \(build)/libEnsembleTeacher.so
+            org.bertslim.hinton-kd            1.0.0    loss:hinton-kd                                                \(build)/libHintonKD.so
+            org.bertslim.kmeans               1.0.0    quantizer:kmeans, model:kmeans-lowbit                         \(build)/libKMeansQuant.so
+            org.bertslim.lrp-heads            1.0.0    pruner:lrp-heads, pruner:concrete-gates, pruner:random-heads  \(build)/libLRPHeads.so
+            org.bertslim.logistic-regression  1.0.0    student:logistic-regression, model:logistic-regression        \(build)/libLogisticRegressionStudent.so
+            org.bertslim.pkd                  1.0.0    loss:pkd                                                      \(build)/libPKD.so
+            org.bertslim.q8bert               1.0.0    quantizer:q8bert, model:q8bert-int8                           \(build)/libQ8BERT.so
+            org.bertslim.q-bert               1.0.0    quantizer:q-bert, model:q-bert-lowbit                         \(build)/libQBERT.so
+            org.bertslim.sixteen-heads        1.0.0    pruner:sixteen-heads                                          \(build)/libSixteenHeads.so
+            org.bertslim.tang-augmentation    1.0.0    augmenter:tang-rules                                          \(build)/libTangAugmentation.so
+            org.bertslim.tinybert             1.0.0    loss:tinybert, augmenter:tinybert-augment                     \(build)/libTinyBERT.so
 
             """)
         #expect(result.errors.isEmpty)
@@ -190,7 +190,7 @@ struct PluginHostAPITests {
         #expect(host.components(of: .student).map(\.name) == ["bert-student", "bilstm", "logistic-regression"])
         #expect(host.components(of: .model).map(\.name) == ["bilstm", "kmeans-lowbit", "logistic-regression", "q-bert-lowbit", "q8bert-int8"])
         #expect(host.components(of: .augmenter).map(\.name) == ["tang-rules", "tinybert-augment"])
-        #expect(host.components(of: .pruner).map(\.name) == ["lrp-heads", "random-heads", "sixteen-heads"])
+        #expect(host.components(of: .pruner).map(\.name) == ["concrete-gates", "lrp-heads", "random-heads", "sixteen-heads"])
         #expect(try host.factory(.loss, "cross-entropy").settings.map(\.key) == ["label_smoothing"])
     }
 
@@ -198,7 +198,7 @@ struct PluginHostAPITests {
         let host = firstPartyHost()
         #expect {
             _ = try host.make("mse-logits", as: (any Pruner).self)
-        } throws: { String(describing: $0) == "no pruner named \"mse-logits\" (known: lrp-heads, random-heads, sixteen-heads)" }
+        } throws: { String(describing: $0) == "no pruner named \"mse-logits\" (known: concrete-gates, lrp-heads, random-heads, sixteen-heads)" }
         #expect {
             _ = try host.make("mse-logits", as: String.self)
         } throws: { String(describing: $0) == "String is not a component role (Teacher, Student, Loss, Quantizer, Pruner or Augmenter)" }

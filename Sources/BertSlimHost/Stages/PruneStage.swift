@@ -40,7 +40,9 @@ public struct PruneStage: Stage, Equatable {
     func plan(_ check: StageCheck) throws -> ResolvedComponent {
         try check.rejectKeys(["model", "weight"], at: "pruner", known: ["component", "settings"])
         if let evaluate { try check.requireSplit(evaluate, key: "evaluate") }
-        return try check.resolve(pruner, kind: .pruner, key: "pruner")
+        let resolved = try check.resolve(pruner, kind: .pruner, key: "pruner")
+        try check.checkModels(resolved, in: check.settingsContext())
+        return resolved
     }
 
     func run(_ pruner: ResolvedComponent, in run: StageRun) throws -> StageRecord {
