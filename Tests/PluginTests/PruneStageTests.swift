@@ -49,7 +49,7 @@ struct PruneStageTests {
         #expect(history.steps.map(\.heads) == [8, 6, 4] && history.steps.map(\.headFraction) == [0, 0.25, 0.5])
         #expect(history.steps.map(\.parameters) == history.steps.map(\.parameters).sorted(by: >))
         #expect(history.steps[0].pruned != nil && history.steps.dropFirst().allSatisfy { $0.pruned != nil && $0.finetuned != nil })
-        #expect(history.keptStep == 2 && history.stopReason == nil && history.split == "dev")
+        #expect(history.keptStep == 2 && history.stopReason == nil && history.split == "dev" && history.pruner == "sixteen-heads")
         #expect(history.headImportance?.count == 2 && history.headImportance!.allSatisfy { $0.allSatisfy { $0 != nil } })
         #expect(models[2].losses.count == 2 * 10)   // 160 examples in batches of 16, one epoch per step
         #expect(models[2].parameters == history.steps[2].parameters)

@@ -13,6 +13,9 @@ public struct PruningHistory: Codable, Sendable {
     public var stopReason: String?
     /// The step whose model the stage kept (the last one meeting `stop_below`).
     public var keptStep: Int
+    /// The pruner component (`lrp-heads`), so that a sweep over pruners reads by method
+    /// (nil in results written before it was recorded).
+    public var pruner: String? = nil
 }
 
 /// One pruning step and the model after it.

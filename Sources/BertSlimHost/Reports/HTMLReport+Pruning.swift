@@ -1,15 +1,17 @@
 import Foundation
 
 /// The prune stages' part of `report.html`: accuracy against the fraction of heads removed
-/// (right after each step and after its fine-tuning), a layer × head heat map of the first
-/// importance scores, and the steps as a table.
+/// (right after each step and after its fine-tuning) with one curve per run — so a sweep over
+/// pruners compares them on one chart, each named by its point and pruner — a layer × head heat
+/// map of each run's first importance scores, and the steps as a table.
 extension HTMLReport {
     /// A prune stage's history with the sweep point and origin it belongs to.
     struct PruningRun {
         var point: String
         var origin: String
         var history: PruningHistory
-        var name: String { "\(point) \(origin.replacingOccurrences(of: "stages", with: ""))" }
+        /// `p1 sixteen-heads`: the point and the pruner, or the stage when the pruner is not recorded.
+        var name: String { "\(point) \(history.pruner ?? origin.replacingOccurrences(of: "stages", with: ""))" }
     }
 
     var pruningRuns: [PruningRun] {

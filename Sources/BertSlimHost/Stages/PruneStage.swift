@@ -54,7 +54,8 @@ public struct PruneStage: Stage, Equatable {
         let evaluation = try evaluate.map { try run.split($0) }
         func measure() throws -> ClassificationMetrics? { try evaluation.map { try evaluateClassifier(model, on: $0) } }
 
-        var history = PruningHistory(split: evaluate?.rawValue, steps: [], headImportance: nil, stopReason: nil, keptStep: 0)
+        var history = PruningHistory(split: evaluate?.rawValue, steps: [], headImportance: nil, stopReason: nil, keptStep: 0,
+                                     pruner: pruner.factory.name)
         let original = try measure()
         history.steps.append(PruningStep(model, step: 0, target: 0, removed: [:], pruned: original))
         run.emit(.pruneStep(point: run.point, stage: run.index, step: history.steps[0], steps: steps))
