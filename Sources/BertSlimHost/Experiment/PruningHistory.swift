@@ -36,6 +36,8 @@ public struct PruningStep: Codable, Sendable {
     public var pruned: ClassificationMetrics?
     /// The evaluation after the step's fine-tuning.
     public var finetuned: ClassificationMetrics?
+    /// Seconds the pruner spent scoring before this step (nil for step 0 and older results).
+    public var scoringSeconds: Double? = nil
 
     /// The metrics the stop rule and the report use: after fine-tuning when there was some.
     public var final: ClassificationMetrics? { finetuned ?? pruned }

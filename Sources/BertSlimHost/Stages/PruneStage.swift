@@ -65,12 +65,15 @@ public struct PruneStage: Stage, Equatable {
         var losses: [Float] = []
         for step in 1...steps {
             let target = sparsity.value(at: Double(step) / Double(steps))
+            let started = Date()
             let scores = try component.score(model, batches: batches)
+            let scoring = Date().timeIntervalSince(started)
             if history.headImportance == nil, let prunable = model as? any HeadPrunable {
                 history.headImportance = PruningHistory.importanceMap(scores, layout: prunable.remainingHeads, heads: prunable.originalHeadCount)
             }
             let result = try component.prune(model, scores: scores, target: target)
             var entry = PruningStep(model, step: step, target: target, removed: result.removed, pruned: try measure())
+            entry.scoringSeconds = scoring
             if let finetune {
                 guard let classifier = model as? any Classifier else {
                     throw run.failure("fine-tuning after pruning needs a Classifier model; \(Swift.type(of: model)) is not one")

@@ -1,0 +1,69 @@
+#!/usr/bin/env python3
+"""MR accuracy of LRP heads, concrete gates, Sixteen Heads and random heads at 20/40/60/80 % of
+heads removed, without fine-tuning, from the fine-tuned MiniLM-L6 teachers (the README's
+"Choosing heads" table).
+
+    python3 scripts/prune-heads-mr.py [TEACHER1 TEACHER2 TEACHER3]   (default: runs/teachers/mr-seed{1,2,3})
+
+Needs PyYAML. For teacher folder i (seed i), under runs/heads-mr:
+- lrp-seed<i>: recipes/lrp-heads.yaml (its sweep: LRP, Sixteen Heads, random heads; 4 steps to 80 %);
+- gates-seed<i>: recipes/concrete-gates.yaml with `lambda` removed, so that λ is searched for the
+  stage's sparsity, swept over 0.2, 0.4, 0.6, 0.8 (one step each).
+Both with teacher.model set to teacher i and the finetune stage removed. SEEDS (space-separated)
+and RUNS (comma-separated: lrp, gates) choose what runs; BERTSLIM the binary (default
+.build/release/bertslim); LOCK a file whose lock each run holds. Then:
+    python3 scripts/summarize-heads-mr.py runs/heads-mr
+"""
+import os
+import subprocess
+import sys
+
+import yaml
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+OUT = os.path.join(ROOT, "runs", "heads-mr")
+
+
+def recipe(name, teacher, seed):
+    with open(os.path.join(ROOT, "recipes", name + ".yaml")) as f:
+        document = yaml.safe_load(f.read().replace("../assets", os.path.join(ROOT, "assets")))
+    document["teacher"]["model"] = os.path.realpath(teacher)
+    document["seed"] = seed
+    document["stages"] = [s for s in document["stages"] if "finetune" not in s]
+    return document
+
+
+def run(document, name, seed):
+    path = os.path.join(OUT, name + ".yaml")
+    with open(path, "w") as f:
+        yaml.safe_dump(document, f, sort_keys=False)
+    binary = os.environ.get("BERTSLIM", os.path.join(ROOT, ".build", "release", "bertslim"))
+    subprocess.run([binary, "validate", path], check=True, stdout=subprocess.DEVNULL)
+    command = [binary, "run", path, "--out", os.path.join(OUT, name), "--seed", str(seed), "--resume", "--quiet", "--no-ledger"]
+    if os.environ.get("LOCK"):
+        command = ["flock", os.environ["LOCK"]] + command
+    print(" ".join(command), flush=True)
+    subprocess.run(command, check=True)
+
+
+def main():
+    teachers = sys.argv[1:] or [os.path.join(ROOT, "runs", "teachers", f"mr-seed{i}") for i in (1, 2, 3)]
+    if len(teachers) != 3:
+        sys.exit("three teacher folders, please (seeds 1-3)")
+    seeds = [int(s) for s in os.environ.get("SEEDS", "1 2 3").split()]
+    runs = os.environ.get("RUNS", "lrp,gates").split(",")
+    os.makedirs(OUT, exist_ok=True)
+    for seed in seeds:
+        teacher = teachers[seed - 1]
+        if "lrp" in runs:
+            run(recipe("lrp-heads", teacher, seed), f"lrp-seed{seed}", seed)
+        if "gates" in runs:
+            document = recipe("concrete-gates", teacher, seed)
+            gates = next(s for s in document["stages"] if s.get("id") == "gates")
+            gates["prune"]["pruner"]["settings"].pop("lambda")
+            document["sweep"] = {"stages.gates.sparsity": [0.2, 0.4, 0.6, 0.8]}
+            run(document, f"gates-seed{seed}", seed)
+
+
+if __name__ == "__main__":
+    main()
