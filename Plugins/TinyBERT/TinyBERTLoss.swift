@@ -123,16 +123,16 @@ struct TinyBERTLoss: Loss {
     }
 }
 
-/// Which positions of a batch are real tokens, for MSEs that leave padding out.
-struct TokenMask {
+/// Which positions of a batch are real tokens, for MSEs that leave padding out. The weights for
+/// a shape are made once per batch and reused by every term of that shape.
+final class TokenMask {
     let batch: Int, length: Int
     let mask: [Float]
-    let realTokens: Int
+    private var weights: [[Int]: (tensor: Tensor, count: Int)] = [:]
 
     init(_ attentionMask: IntTensor) {
         (batch, length) = (attentionMask.shape[0], attentionMask.shape.count > 1 ? attentionMask.shape[1] : 0)
         mask = attentionMask.scalars.map { $0 != 0 ? 1 : 0 }
-        realTokens = attentionMask.scalars.reduce(0) { $0 + ($1 != 0 ? 1 : 0) }
     }
 
     /// The mean of (a − b)² over real positions: for `(B, T, D)`, rows of real tokens; for
@@ -142,8 +142,15 @@ struct TokenMask {
         guard a.shape == b.shape else {
             throw ComponentError(component, "compares tensors of one shape; the student's is \(a.shape), the teacher's \(b.shape)")
         }
-        let shape = a.shape
-        var weights = [Float](repeating: 0, count: a.count)
+        let (weights, count) = try self.weights(for: a.shape, component: component)
+        let gap = a - b.detached
+        return sum(gap * gap * weights) * (1 / Float(max(count, 1)))
+    }
+
+    /// 1 where a value counts, 0 elsewhere, for `shape`, and how many count.
+    private func weights(for shape: [Int], component: String) throws -> (tensor: Tensor, count: Int) {
+        if let made = weights[shape] { return made }
+        var weights = [Float](repeating: 0, count: shape.reduce(1, *))
         var count = 0
         if shape.count == 3, shape[0] == batch, shape[1] == length {
             let width = shape[2]
@@ -160,7 +167,8 @@ struct TokenMask {
         } else {
             throw ComponentError(component, "cannot mask a tensor of shape \(shape) for a batch of \(batch) × \(length) tokens")
         }
-        let gap = a - b.detached
-        return sum(gap * gap * Tensor(shape: shape, scalars: weights)) * (1 / Float(max(count, 1)))
+        let made = (Tensor(shape: shape, scalars: weights), count)
+        self.weights[shape] = made
+        return made
     }
 }
