@@ -5,7 +5,7 @@
 
 Per method and target fraction: MR test accuracy after pruning without fine-tuning, per seed
 and mean ± sd, with the fraction of heads actually removed (concrete gates land near the target,
-not on it). Then the scoring time of LRP against Sixteen Heads (first step, same run) and the
+not on it); concrete gates fine-tuned after each step as one more row. Then the scoring time of LRP against Sixteen Heads (first step, same run) and the
 Spearman rank correlation between LRP's and Sixteen Heads' first scores, per layer.
 """
 import json
@@ -74,6 +74,13 @@ def main():
             for _, values, history in histories(gates):
                 step = history["steps"][-1]
                 table.setdefault(("concrete-gates", round(step["target"], 2)), {})[seed] = (step["pruned"]["accuracy"], step["headFraction"])
+        tuned = load(os.path.join(root, f"gates-ft-seed{seed}", "results.json"))
+        if tuned:
+            for _, _, history in histories(tuned):
+                for step in history["steps"][1:]:
+                    if step.get("finetuned"):
+                        table.setdefault(("concrete-gates, fine-tuned after each step", round(step["target"], 2)), {})[seed] = (
+                            step["finetuned"]["accuracy"], step["headFraction"])
     targets = sorted({t for _, t in table})
     print("| method | " + " | ".join(f"{int(100 * t)} % target" for t in targets) + " |")
     print("|---|" + "---|" * len(targets))
@@ -81,7 +88,7 @@ def main():
         values = [100 * v for v in teacher.values()]
         sd = f" ± {statistics.stdev(values):.2f}" if len(values) > 1 else ""
         print(f"| unpruned teacher | {statistics.mean(values):.2f}{sd} (all targets) |" + " |" * (len(targets) - 1))
-    for method in ("random-heads", "sixteen-heads", "lrp-heads", "concrete-gates"):
+    for method in ("random-heads", "sixteen-heads", "lrp-heads", "concrete-gates", "concrete-gates, fine-tuned after each step"):
         cells = []
         for t in targets:
             runs = table.get((method, t), {})
