@@ -29,7 +29,7 @@ release: deps
 # which caps oneDNN too), so that a machine with AVX-512 also proves the AVX2, AVX-VNNI and
 # portable paths. A cap above what the CPU has runs at the CPU's level.
 ISA_CAPS := avx2 avx2_vnni avx512 avx512_vnni baseline
-ISA_SUITES := KernelReferenceTests|LSTMTests|KernelVariantTests|Int8KernelTests|LowBitKernelTests|LowBitQuantizationTests|LowBitQuantizerTests|FusedAttentionTests|GoldenTests|PackedLinearTests|ConcurrentKernelTests|TrainingTests|BertParityTests|Q8BERTTests
+ISA_SUITES := KernelReferenceTests|LSTMTests|KernelVariantTests|Int8KernelTests|LowBitKernelTests|LowBitQuantizationTests|LowBitQuantizerTests|FusedAttentionTests|GoldenTests|PackedLinearTests|SparseLinearTests|ConcurrentKernelTests|TrainingTests|BertParityTests|Q8BERTTests
 
 test: deps assets
 	swift build --build-tests $(SWIFT_BUILD_FLAGS)

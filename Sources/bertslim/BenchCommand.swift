@@ -34,10 +34,13 @@ struct BenchOps: ParsableCommand {
     @OptionGroup var options: BenchOptions
     @Flag(help: "Instead: GEMMs on packed 2/3/4/8-bit weights against fp32 (M = 1024; K, N ∈ {384, 1536}).")
     var lowbit = false
+    @Flag(help: "Instead: the sparse (CSR) kernel at 50/70/80/90/95 % sparsity against dense oneDNN (M = 1024; K, N ∈ {384, 1536}).")
+    var sparse = false
 
     func run() throws {
         options.apply()
         if lowbit { return try runLowBit() }
+        if sparse { return try runSparse() }
         let peak = measuredFMAPeakGFLOPs()
         let kernels = KernelChoice()
         if options.json {

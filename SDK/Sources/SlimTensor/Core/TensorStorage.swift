@@ -12,6 +12,9 @@ public final class TensorStorage: @unchecked Sendable {
     @usableFromInline var version: UInt64 = 0
     /// The values reordered for oneDNN's GEMM, when this storage serves as Linear weights.
     var packedWeights: PackedWeights?
+    /// The values as a sparse matrix when they serve as Linear weights with enough zeros
+    /// (nil inside: not sparse enough), and the version and threshold it was decided for.
+    var sparseForm: (version: UInt64, threshold: Double, matrix: SparseMatrix?)?
 
     /// Allocates `count` values, uninitialised.
     public init(count: Int) {

@@ -32,9 +32,11 @@ final class PackedWeights {
     }
 }
 
-/// y = x·Wᵀ + b (optionally GELU of it) through packed weights, for inputs that need no
-/// gradient; nil when the packed path is unavailable.
+/// y = x·Wᵀ + b (optionally GELU of it) for inputs that need no gradient: on the sparse kernel
+/// when enough of W is zero (``SparseLinear/minimumSparsity``), else through packed weights; nil
+/// when neither path is available.
 func packedLinear(_ x: Tensor, weight: Tensor, bias: Tensor?, gelu: Bool) -> Tensor? {
+    if let sparse = SparseForm.of(weight) { return sparseLinear(x, weight: sparse, bias: bias, gelu: gelu) }
     let (n, k) = (weight.shape[0], weight.shape[1])
     guard let packed = PackedWeights.of(weight) else { return nil }
     let rows = x.count / k
