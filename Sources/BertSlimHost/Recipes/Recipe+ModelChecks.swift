@@ -24,7 +24,7 @@ extension Recipe {
         do {
             guard try ModelFolder.componentName(in: directory) == nil else { return nil }
             config = try BertConfig(path: (directory as NSString).appendingPathComponent("config.json"))
-            let checkpoint = try SafetensorsFile(path: (directory as NSString).appendingPathComponent("model.safetensors"))
+            let checkpoint = try SafetensorsFile(path: BertModel.weightsFile(in: directory))
             try config.validate(against: checkpoint, file: (directory as NSString).appendingPathComponent("config.json"))
         } catch let error as RecipeError {
             throw error

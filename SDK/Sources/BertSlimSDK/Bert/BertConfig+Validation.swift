@@ -86,10 +86,10 @@ extension BertConfig {
     ///   or ``BertError/missingTensor(file:name:)``.
     public func validate(against checkpoint: SafetensorsFile, file: String) throws {
         func shape(_ name: String) throws -> [Int] {
-            guard let entry = checkpoint.entry(named: name) ?? checkpoint.entry(named: "bert." + name) else {
-                throw BertError.missingTensor(file: checkpoint.path, name: name)
-            }
-            return entry.shape
+            if let entry = checkpoint.entry(named: name) ?? checkpoint.entry(named: "bert." + name) { return entry.shape }
+            // A pruned weight of model.sparse.safetensors.
+            for stored in [name, "bert." + name] { if let shape = try BertModel.csrShape(stored, in: checkpoint) { return shape } }
+            throw BertError.missingTensor(file: checkpoint.path, name: name)
         }
         // `value` units of `unit` values each (heads of `headSize`) along `axis` of `tensor`.
         func expect(_ key: String, _ value: Int, _ tensor: String, axis: Int, unit: Int = 1) throws {

@@ -12,7 +12,8 @@ public struct BertConfig: Equatable, Sendable {
     public var numHiddenLayers: Int
     /// Heads per layer before pruning.
     public var numAttentionHeads: Int
-    /// FFN width before pruning.
+    /// FFN width of every layer (Hugging Face's `intermediate_size`), unless
+    /// ``intermediateSizes`` gives each layer its own.
     public var intermediateSize: Int
     public var maxPositionEmbeddings: Int
     public var typeVocabSize: Int
@@ -24,6 +25,8 @@ public struct BertConfig: Equatable, Sendable {
     public var prunedHeads: [Int: [Int]]
     /// FFN width per layer (nil: every layer has `intermediateSize`).
     public var intermediateSizes: [Int]?
+    /// FFN width before neuron pruning (`bertslim_original_intermediate_size`; nil: not pruned).
+    public var originalIntermediateSize: Int?
     /// Class names in id order (empty: no classification head).
     public var labels: [String]
 
@@ -95,6 +98,7 @@ extension BertConfig {
             }
             return number.floatValue
         }
+        func optionalInt(_ key: String) throws -> Int? { object[key] == nil ? nil : try int(key) }
         func intermediateSizes() throws -> [Int]? {
             guard let raw = object["bertslim_intermediate_sizes"] else { return nil }
             guard let list = raw as? [Any], let sizes = list.map({ $0 as? Int }) as? [Int], !list.contains(where: isJSONBoolean) else {
@@ -148,6 +152,7 @@ extension BertConfig {
             padTokenID: try int("pad_token_id", default: 0), prunedHeads: pruned,
             intermediateSizes: try intermediateSizes(),
             labels: labels)
+        originalIntermediateSize = try optionalInt("bertslim_original_intermediate_size")
         try validate(file: file)
     }
 
@@ -167,6 +172,7 @@ extension BertConfig {
             object["pruned_heads"] = Dictionary(uniqueKeysWithValues: prunedHeads.map { (String($0.key), $0.value) })
         }
         if let intermediateSizes { object["bertslim_intermediate_sizes"] = intermediateSizes }
+        if let originalIntermediateSize { object["bertslim_original_intermediate_size"] = originalIntermediateSize }
         if !labels.isEmpty {
             object["id2label"] = Dictionary(uniqueKeysWithValues: labels.enumerated().map { (String($0.offset), $0.element) })
             object["label2id"] = Dictionary(uniqueKeysWithValues: labels.enumerated().map { ($0.element, $0.offset) })

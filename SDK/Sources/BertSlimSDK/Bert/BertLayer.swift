@@ -57,10 +57,11 @@ public final class BertLayer {
     ///   - mask: additive padding mask `(B, T)` (0 keep, very negative drop).
     ///   - headGate: `(heads)` multiplying each head's attention probabilities (Sixteen
     ///     Heads' ξ, or hard-concrete gates), or nil.
+    ///   - neuronGate: `(ffn)` multiplying each FFN neuron's activation, or nil.
     ///   - dropout: rates and generator when training, nil otherwise.
-    public func forward(_ x: Tensor, mask: Tensor, headGate: Tensor? = nil, keep: OutputRequest = [],
+    public func forward(_ x: Tensor, mask: Tensor, headGate: Tensor? = nil, neuronGate: Tensor? = nil, keep: OutputRequest = [],
                         dropout: DropoutContext? = nil) -> Output {
-        if headGate == nil, dropout == nil, linearTransform == nil,
+        if headGate == nil, neuronGate == nil, dropout == nil, linearTransform == nil,
            !keep.contains(.attentionScores), !keep.contains(.attentionProbabilities), !isRecording(x) {
             return Output(hidden: inferenceForward(x, mask: mask))
         }
@@ -79,7 +80,11 @@ public final class BertLayer {
         var projected = dense(context, attentionOutput, attentionOutputBias)
         if let dropout { projected = projected.dropped(rate: dropout.hiddenRate, &dropout.generator) }
         let attentionOut = layerNorm(projected + x, gamma: attentionNormWeight.tensor, beta: attentionNormBias.tensor, eps: eps)
-        let inner = dense(attentionOut, intermediate, intermediateBias, gelu: true)
+        var inner = dense(attentionOut, intermediate, intermediateBias, gelu: true)
+        if let neuronGate {
+            precondition(neuronGate.shape == [intermediate.shape[0]], "neuron gate \(neuronGate.shape) for a layer of \(intermediate.shape[0]) neurons")
+            inner = inner * neuronGate
+        }
         var out = dense(inner, output, outputBias)
         if let dropout { out = out.dropped(rate: dropout.hiddenRate, &dropout.generator) }
         let hidden = layerNorm(out + attentionOut, gamma: outputNormWeight.tensor, beta: outputNormBias.tensor, eps: eps)

@@ -21,6 +21,6 @@ extension BertModel: Model {
         guard stored == config else {
             throw BertError.invalidValue(file: path, key: "architecture", reason: "does not match the model it is loaded into")
         }
-        try loadWeights(from: SafetensorsFile(path: (directory as NSString).appendingPathComponent("model.safetensors")))
+        try loadWeights(from: SafetensorsFile(path: Self.weightsFile(in: directory)))
     }
 }

@@ -83,18 +83,22 @@ extension BertLayer {
     /// q/k/v weight: (heads·d, H) → rows; bias: (heads·d) → elements; output: (H, heads·d) → columns.
     func keepHeads(at keep: [Int]) {
         let features = keep.flatMap { $0 * headSize..<($0 + 1) * headSize }
-        for parameter in [query, key, value] { parameter.replace(with: selectRows(parameter.value, features)) }
-        for parameter in [queryBias, keyBias, valueBias] { parameter.replace(with: selectElements(parameter.value, features)) }
-        attentionOutput.replace(with: selectColumns(attentionOutput.value, features))
+        for parameter in [query, key, value] { parameter.keep { selectRows($0, features) } }
+        for parameter in [queryBias, keyBias, valueBias] { parameter.keep { selectElements($0, features) } }
+        attentionOutput.keep { selectColumns($0, features) }
         heads = keep.count
     }
 }
 
 extension Parameter {
-    /// Sets a value of another shape, dropping any gradient of the old shape.
-    func replace(with newValue: Tensor) {
+    /// Keeps the part of the value (and of its pruning mask) that `part` selects, dropping any
+    /// gradient of the old shape.
+    func keep(_ part: (Tensor) -> Tensor) {
         grad = nil
-        value = newValue
+        let kept = mask.map(part)
+        mask = nil
+        value = part(value)
+        mask = kept
     }
 }
 

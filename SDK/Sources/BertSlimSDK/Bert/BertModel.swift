@@ -110,8 +110,14 @@ public final class BertModel {
 
     /// The forward pass behind both throwing entry points (``forward(_:request:training:)``
     /// and the head-gated one).
-    func run(_ batch: Batch, request: OutputRequest, headGates: [Tensor]?, training: Bool) throws -> ModelOutput {
+    func run(_ batch: Batch, request: OutputRequest, headGates: [Tensor]?, neuronGates: [Tensor]? = nil, training: Bool) throws -> ModelOutput {
         try checkFits(batch)
+        if let neuronGates {
+            guard neuronGates.count == layers.count else { throw NeuronPruningError.gateCount(layers: layers.count, found: neuronGates.count) }
+            for (l, gate) in neuronGates.enumerated() where gate.shape != [layers[l].intermediate.shape[0]] {
+                throw NeuronPruningError.gateShape(layer: l, expected: [layers[l].intermediate.shape[0]], found: gate.shape)
+            }
+        }
         if let headGates, headGates.count != layers.count {
             throw HeadPruningError.gateCount(layers: layers.count, found: headGates.count)
         }
@@ -138,7 +144,7 @@ public final class BertModel {
         if request.contains(.hiddenStates) { output.hiddenStates.append(x) }
         for (l, layer) in layers.enumerated() {
             if keepCLS { output.clsHiddenStates.append(clsState(x)) }
-            let result = layer.forward(x, mask: mask, headGate: headGates?[l], keep: request, dropout: dropout)
+            let result = layer.forward(x, mask: mask, headGate: headGates?[l], neuronGate: neuronGates?[l], keep: request, dropout: dropout)
             x = result.hidden
             if request.contains(.hiddenStates) { output.hiddenStates.append(x) }
             if let s = result.scores { output.attentionScores.append(s) }

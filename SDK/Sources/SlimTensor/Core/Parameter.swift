@@ -8,8 +8,22 @@ public final class Parameter {
         didSet {
             precondition(value.shape == leaf.shape || grad == nil,
                          "cannot reshape parameter from \(leaf.shape) to \(value.shape) with a gradient pending")
+            precondition(mask == nil || mask!.shape == value.shape,
+                         "cannot give a parameter with a \(mask!.shape) mask the shape \(value.shape); change the mask first")
             if value.shape != leaf.shape { leaf = GradNode(leafShape: value.shape, parameter: self) }
             value = value.detached
+            if let mask { value.multiplyInPlace(by: mask) }
+        }
+    }
+    /// A pruning mask (1 keep, 0 pruned) of the value's shape, or nil. While it is set the
+    /// masked entries are zero: setting it zeroes them, ops see `value ⊙ mask` (so their
+    /// gradient is zero), and every write to ``value`` — an optimizer's in-place update too —
+    /// zeroes them again.
+    public var mask: Tensor? {
+        didSet {
+            precondition(mask == nil || mask!.shape == value.shape, "mask \(mask!.shape) for a parameter of shape \(value.shape)")
+            mask = mask?.detached
+            value = value.detached  // value's observer applies the mask
         }
     }
     /// Sum of gradients since the last ``zeroGrad()``; nil when none arrived.
@@ -30,8 +44,10 @@ public final class Parameter {
 
     @usableFromInline func tracked() -> Tensor {
         guard requiresGrad, GradMode.isEnabled else { return value }
-        return Tensor(shape: value.shape, storage: value.storage, node: leaf)
+        let leafTensor = Tensor(shape: value.shape, storage: value.storage, node: leaf)
+        return mask.map { leafTensor * $0 } ?? leafTensor
     }
+
 
     /// Shape of the value.
     public var shape: [Int] { value.shape }

@@ -10,13 +10,14 @@ public enum SafetensorsDType: String, CaseIterable, Sendable {
     case i32 = "I32"
     case i8 = "I8"
     case u8 = "U8"
+    case u16 = "U16"
 
     /// Bytes per element.
     public var byteSize: Int {
         switch self {
         case .i64: return 8
         case .f32, .i32: return 4
-        case .f16, .bf16: return 2
+        case .f16, .bf16, .u16: return 2
         case .i8, .u8: return 1
         }
     }

@@ -70,7 +70,7 @@ public final class SafetensorsFile: @unchecked Sendable {
                 for i in 0..<out.count {
                     out[i] = floatFromBFloat16Bits(UInt16(littleEndian: source.loadUnaligned(fromByteOffset: 2 * i, as: UInt16.self)))
                 }
-            case .i64, .i32, .i8, .u8:
+            case .i64, .i32, .i8, .u8, .u16:
                 break  // excluded by the guard above
             }
         }
@@ -104,6 +104,7 @@ public final class SafetensorsFile: @unchecked Sendable {
         case .i32: return .int32(try integers(named: name))
         case .i8: return .int8(try integers(named: name))
         case .u8: return .uint8(try integers(named: name))
+        case .u16: return .uint16(try integers(named: name))
         }
     }
 

@@ -27,6 +27,7 @@ extension Int64: SafetensorsInteger { public static var safetensorsDType: Safete
 extension Int32: SafetensorsInteger { public static var safetensorsDType: SafetensorsDType { .i32 } }
 extension Int8: SafetensorsInteger { public static var safetensorsDType: SafetensorsDType { .i8 } }
 extension UInt8: SafetensorsInteger { public static var safetensorsDType: SafetensorsDType { .u8 } }
+extension UInt16: SafetensorsInteger { public static var safetensorsDType: SafetensorsDType { .u16 } }
 
 /// One tensor of a safetensors file, whatever its dtype.
 public enum SafetensorsValue: Equatable {
@@ -36,6 +37,7 @@ public enum SafetensorsValue: Equatable {
     case int32(IntegerArray<Int32>)
     case int8(IntegerArray<Int8>)
     case uint8(IntegerArray<UInt8>)
+    case uint16(IntegerArray<UInt16>)
 
     /// Dimensions of the value.
     public var shape: [Int] {
@@ -45,6 +47,7 @@ public enum SafetensorsValue: Equatable {
         case .int32(let a): return a.shape
         case .int8(let a): return a.shape
         case .uint8(let a): return a.shape
+        case .uint16(let a): return a.shape
         }
     }
 
@@ -56,6 +59,7 @@ public enum SafetensorsValue: Equatable {
         case .int32: return .i32
         case .int8: return .i8
         case .uint8: return .u8
+        case .uint16: return .u16
         }
     }
 
@@ -75,6 +79,7 @@ public enum SafetensorsValue: Equatable {
         case (.int32(let x), .int32(let y)): return x == y
         case (.int8(let x), .int8(let y)): return x == y
         case (.uint8(let x), .uint8(let y)): return x == y
+        case (.uint16(let x), .uint16(let y)): return x == y
         default: return false
         }
     }
@@ -87,6 +92,7 @@ public enum SafetensorsValue: Equatable {
         case .int32(let a): return try a.scalars.withUnsafeBytes(body)
         case .int8(let a): return try a.scalars.withUnsafeBytes(body)
         case .uint8(let a): return try a.scalars.withUnsafeBytes(body)
+        case .uint16(let a): return try a.scalars.withUnsafeBytes(body)
         }
     }
 }

@@ -35,6 +35,14 @@ func slimAxpy(_ a: Float, _ src: UnsafeBufferPointer<Float>, _ dst: UnsafeMutabl
     slim_axpy(a, src.baseAddress, dst.baseAddress, Int64(src.count))
 }
 
+extension Tensor {
+    /// self ⊙= other, in place (same shapes).
+    mutating func multiplyInPlace(by other: Tensor) {
+        precondition(other.count == count, "multiplying \(shape) by \(other.shape) in place")
+        other.withUnsafeBufferPointer { b in withUnsafeMutableBufferPointer { a in slim_mul(a.baseAddress, b.baseAddress, a.baseAddress, Int64(a.count)) } }
+    }
+}
+
 /// out[c] += Σ_r x[r, c]
 func slimSumRows(_ x: UnsafeBufferPointer<Float>, _ out: UnsafeMutableBufferPointer<Float>, rows: Int, cols: Int) {
     slim_sum_rows(x.baseAddress, out.baseAddress, Int64(rows), Int64(cols))
