@@ -15,6 +15,8 @@ let pluginNames = [
     "TinyBERT",
     "SixteenHeads",
     "LRPHeads",
+    "MagnitudePruning",
+    "NeuronPruning",
     "Q8BERT",
     "QBERT",
     "KMeansQuant",

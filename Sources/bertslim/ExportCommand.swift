@@ -8,7 +8,8 @@ struct Export: ParsableCommand {
         discussion: """
         --dequantize decodes a quantized model (q-bert, kmeans, q8bert) into the float BERT its values
         stand for: a plain Hugging Face folder that transformers loads (the packed folder itself is only
-        read by BertSlim). The tokenizer files are copied along.
+        read by BertSlim). --dense writes a BERT with pruned weights (model.sparse.safetensors) as a
+        Hugging Face folder with the pruned weights as zeros. The tokenizer files are copied along.
         """
     )
     @Option(help: "Model directory.")
@@ -17,14 +18,24 @@ struct Export: ParsableCommand {
     var out: String
     @Flag(help: "Decode low-bit or int8 weights into float.")
     var dequantize = false
+    @Flag(help: "Write pruned (sparse) weights dense, zeros included.")
+    var dense = false
     @OptionGroup var plugins: PluginOptions
 
     func validate() throws {
-        if !dequantize { throw ValidationError("say what to write: --dequantize") }
+        if dequantize == dense { throw ValidationError("say what to write: --dequantize or --dense") }
     }
 
     func run() throws {
         let network = try ModelFolder.load(model, host: plugins.host())
+        if dense {
+            guard let bert = network as? BertModel else {
+                throw CommandError("\(model): --dense writes BERT folders; this folder holds a \(type(of: network))")
+            }
+            try bert.save(to: out, tokenizerDirectory: model, dense: true)
+            print("wrote \(out)")
+            return
+        }
         guard let quantized = network as? any Dequantizable else {
             throw CommandError("\(model): holds float weights already (\(type(of: network))); there is nothing to dequantize")
         }

@@ -53,6 +53,9 @@ public enum ExperimentEvent: Sendable {
             if let heads = entry.heads, let fraction = entry.headFraction {
                 line += String(format: "%d heads (%.1f%% removed), ", heads, 100 * fraction)
             }
+            if let fraction = entry.fraction, fraction != entry.headFraction {
+                line += String(format: "%.1f%% of the selection removed, ", 100 * fraction)
+            }
             line += "\(formatCount(entry.parameters)) parameters"
             if let pruned = entry.pruned { line += String(format: ", accuracy %.4f", pruned.accuracy) }
             if let tuned = entry.finetuned { line += String(format: ", after fine-tuning %.4f", tuned.accuracy) }
@@ -84,6 +87,7 @@ public enum ExperimentEvent: Sendable {
             var object: [String: Any] = ["event": "prune_step", "point": point, "stage": stage, "step": entry.step,
                                          "target": entry.target, "parameters": entry.parameters]
             if let fraction = entry.headFraction { object["head_fraction"] = fraction }
+            if let fraction = entry.fraction { object["fraction"] = fraction }
             if let heads = entry.heads { object["heads"] = heads }
             if let pruned = entry.pruned { object["accuracy"] = pruned.accuracy; object["f1"] = pruned.f1 }
             if let tuned = entry.finetuned { object["finetuned_accuracy"] = tuned.accuracy; object["finetuned_f1"] = tuned.f1 }

@@ -16,6 +16,11 @@ public struct PruningHistory: Codable, Sendable {
     /// The pruner component (`lrp-heads`), so that a sweep over pruners reads by method
     /// (nil in results written before it was recorded).
     public var pruner: String? = nil
+    /// What the pruner removes: `heads`, `neurons` or `weights` (nil in older results: heads).
+    public var granularity: String? = nil
+
+    /// How reports name the structure removed ("attention heads" for older results).
+    public var structureNoun: String { (granularity.flatMap(PruningGranularity.init(rawValue:)) ?? .heads).noun }
 }
 
 /// One pruning step and the model after it.
@@ -38,6 +43,13 @@ public struct PruningStep: Codable, Sendable {
     public var finetuned: ClassificationMetrics?
     /// Seconds the pruner spent scoring before this step (nil for step 0 and older results).
     public var scoringSeconds: Double? = nil
+    /// Fraction of the pruner's structure removed so far (``PruningResult/fraction``; for head
+    /// pruners the fraction of heads). Nil for step 0 of a weight or neuron pruner, which the
+    /// report draws at 0, and in older results (read ``removedFraction``).
+    public var fraction: Double? = nil
+
+    /// ``fraction``, or the fraction of heads in results written before it.
+    public var removedFraction: Double? { fraction ?? headFraction }
 
     /// The metrics the stop rule and the report use: after fine-tuning when there was some.
     public var final: ClassificationMetrics? { finetuned ?? pruned }

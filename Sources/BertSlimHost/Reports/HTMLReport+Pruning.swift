@@ -1,3 +1,4 @@
+import BertSlimSDK
 import Foundation
 
 /// The prune stages' part of `report.html`: accuracy against the fraction of heads removed
@@ -24,7 +25,7 @@ extension HTMLReport {
         let runs = pruningRuns
         guard !runs.isEmpty else { return "" }
         var html = "<h2>Pruning</h2>\n<div class=\"charts\">\n"
-        html += figure("Accuracy (\(runs.compactMap(\.history.split).first ?? "–")) against the fraction of attention heads removed: "
+        html += figure("Accuracy (\(runs.compactMap(\.history.split).first ?? "–")) against the fraction of \(noun(runs)) removed: "
                        + "solid right after each step, dashed after the step's fine-tuning", pruningCurves(runs))
         for run in runs {
             guard let map = run.history.headImportance else { continue }
@@ -35,13 +36,20 @@ extension HTMLReport {
         return html
     }
 
+    /// What the runs removed: "attention heads", or "structure" when they differ.
+    private func noun(_ runs: [PruningRun]) -> String {
+        let nouns = Set(runs.map(\.history.structureNoun))
+        return nouns.count == 1 ? nouns.first! : "structure"
+    }
+
     /// One line per run for the accuracy right after pruning, and one (dashed) after fine-tuning.
     private func pruningCurves(_ runs: [PruningRun]) -> String {
         var series: [(name: String, points: [(Double, Double)], dashed: Bool)] = []
         for run in runs {
-            let steps = run.history.steps.filter { $0.headFraction != nil }
-            let pruned = steps.compactMap { s in s.pruned.map { (s.headFraction!, $0.accuracy) } }
-            let tuned = steps.compactMap { s in (s.step == 0 ? s.pruned : s.finetuned).map { (s.headFraction!, $0.accuracy) } }
+            // Step 0 of a weight or neuron pruner has no fraction: it is the unpruned model.
+            let steps = run.history.steps.compactMap { s in (s.removedFraction ?? (s.step == 0 ? 0 : nil)).map { (s, $0) } }
+            let pruned = steps.compactMap { s, x in s.pruned.map { (x, $0.accuracy) } }
+            let tuned = steps.compactMap { s, x in (s.step == 0 ? s.pruned : s.finetuned).map { (x, $0.accuracy) } }
             let prefix = runs.count == 1 ? "" : run.name + " "
             if !pruned.isEmpty { series.append((prefix + "pruned", pruned, false)) }
             if tuned.count > 1 { series.append((prefix + "fine-tuned", tuned, true)) }
@@ -50,7 +58,7 @@ extension HTMLReport {
         guard !all.isEmpty else { return empty("no step was evaluated (set evaluate: in the prune stage)") }
         let ys = all.map(\.1)
         var (svg, map) = axes(x: 0...1, y: max(0, ys.min()! - 0.03)...min(1, ys.max()! + 0.03),
-                              xLabel: "fraction of heads removed", yLabel: "accuracy")
+                              xLabel: "fraction of \(noun(runs)) removed", yLabel: "accuracy")
         for (i, line) in series.enumerated() {
             let color = Self.palette[i % Self.palette.count]
             let points = line.points.map { map($0.0, $0.1) }
@@ -124,13 +132,14 @@ extension HTMLReport {
         let tuned = run.history.steps.contains { $0.finetuned != nil }
         var html = "<h3>\(escape(run.name))</h3>\n"
         if let reason = run.history.stopReason { html += "<p>Stopped early: \(escape(reason)).</p>\n" }
-        html += "<table><tr><th>step</th><th>target</th><th>heads</th><th>removed</th><th>parameters</th>"
-            + "<th>accuracy</th>\(tuned ? "<th>after fine-tuning</th>" : "")</tr>\n"
+        let heads = run.history.structureNoun == PruningGranularity.heads.noun
+        html += "<table><tr><th>step</th><th>target</th>\(heads ? "<th>heads</th>" : "")<th>\(run.history.structureNoun) removed</th>"
+            + "<th>parameters</th><th>accuracy</th>\(tuned ? "<th>after fine-tuning</th>" : "")</tr>\n"
         for step in run.history.steps {
             let kept = step.step == run.history.keptStep ? " (kept)" : ""
             html += "<tr><td>\(step.step)\(kept)</td><td>" + String(format: "%.2f", step.target) + "</td>"
-                + "<td>\(step.heads.map(String.init) ?? "–")</td>"
-                + "<td>\(step.headFraction.map { String(format: "%.1f%%", 100 * $0) } ?? "–")</td>"
+                + (heads ? "<td>\(step.heads.map(String.init) ?? "–")</td>" : "")
+                + "<td>\(step.removedFraction.map { String(format: "%.1f%%", 100 * $0) } ?? "–")</td>"
                 + "<td>\(formatCount(step.parameters))</td>"
                 + "<td>\(step.pruned.map { String(format: "%.4f", $0.accuracy) } ?? "–")</td>"
                 + (tuned ? "<td>\(step.finetuned.map { String(format: "%.4f", $0.accuracy) } ?? "–")</td>" : "") + "</tr>\n"
@@ -147,12 +156,13 @@ extension MarkdownReport {
             for model in point.models {
                 guard let history = model.pruning else { continue }
                 let tuned = history.steps.contains { $0.finetuned != nil }
+                let heads = history.structureNoun == PruningGranularity.heads.noun
                 lines += ["", "## \(point.id) \(model.origin): \(history.split.map { "\($0) accuracy" } ?? "pruning") per step", "",
-                          "| step | heads | removed | parameters | accuracy |" + (tuned ? " after fine-tuning |" : ""),
-                          "|---|---|---|---|---|" + (tuned ? "---|" : "")]
+                          "| step |\(heads ? " heads |" : "") \(history.structureNoun) removed | parameters | accuracy |" + (tuned ? " after fine-tuning |" : ""),
+                          "|---|---|---|---|" + (heads ? "---|" : "") + (tuned ? "---|" : "")]
                 for step in history.steps {
-                    lines.append("| \(step.step)\(step.step == history.keptStep ? " (kept)" : "") | \(step.heads.map(String.init) ?? "–") | "
-                        + "\(step.headFraction.map { String(format: "%.1f%%", 100 * $0) } ?? "–") | \(formatCount(step.parameters)) | "
+                    lines.append("| \(step.step)\(step.step == history.keptStep ? " (kept)" : "") |\(heads ? " \(step.heads.map(String.init) ?? "–") |" : "") "
+                        + "\(step.removedFraction.map { String(format: "%.1f%%", 100 * $0) } ?? "–") | \(formatCount(step.parameters)) | "
                         + "\(step.pruned.map { String(format: "%.4f", $0.accuracy) } ?? "–") |"
                         + (tuned ? " \(step.finetuned.map { String(format: "%.4f", $0.accuracy) } ?? "–") |" : ""))
                 }

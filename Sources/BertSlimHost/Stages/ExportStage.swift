@@ -1,4 +1,5 @@
 import BertSlimSDK
+import Foundation
 
 /// `export:` — writes the current model as a model folder under the run's `exports/<name>`
 /// (a Hugging Face folder for BERT models). Never reused from the stage cache: exports belong
@@ -9,17 +10,26 @@ public struct ExportStage: Stage, Equatable {
     static let isCached = false
 
     public var name: String?
+    /// Pruned (masked) BERT weights written dense, as the Hugging Face folder transformers loads.
+    public var dense = false
     public init() {}
     public static var keys: [SettingKey<ExportStage>] { [
         SettingKey("name", \.name, "folder name under exports/ (default: the stage's number and the model's origin)",
                    valid: { $0.map { !$0.isEmpty && !$0.contains("/") && $0 != ".." } ?? true ? nil : "must be a plain folder name" }),
+        SettingKey("dense", \.dense, "true: a BERT with pruned weights is written dense (model.safetensors with zeros) instead of sparse"),
     ] }
 
     func run(_ plan: Void, in run: StageRun) throws -> StageRecord {
         let origin = run.state.models.last?.origin ?? "model"
         let folder = run.state.exportPrefix + (name ?? "\(run.index)-\(origin.split(separator: ".").last ?? "model")")
         let target = run.experiment.out.appendingPathComponent("exports/\(folder)").path
-        try run.state.save(try run.currentModel(), to: target)
+        let model = try run.currentModel()
+        if dense, let bert = model as? BertModel {
+            try? FileManager.default.removeItem(atPath: target)
+            try bert.save(to: target, tokenizerDirectory: run.state.tokenizerDirectory, dense: true)
+        } else {
+            try run.state.save(model, to: target)
+        }
         run.emit(.note("[\(run.point)] exported \(target)"))
         var record = StageRecord(type: Self.type)
         record.export = "exports/\(folder)"

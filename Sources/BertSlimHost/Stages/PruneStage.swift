@@ -26,8 +26,11 @@ public struct PruneStage: Stage, Equatable {
     public static var keys: [SettingKey<PruneStage>] { [
         SettingKey("pruner", \.pruner, "{component: name, settings: {…}}"),
         SettingKey("select", \.select, "which parameters: {names: [name or re:pattern, …], exclude: […]}"),
-        SettingKey("sparsity", \.sparsity, "fraction removed (0...1), a number or a schedule over the steps",
-                   valid: { (0...1).contains($0.range.lowerBound) && (0...1).contains($0.range.upperBound) ? nil : "\($0) is not in 0...1" }),
+        SettingKey("sparsity", \.sparsity, "fraction removed (0 ≤ s < 1), a number or a non-decreasing schedule over the steps",
+                   valid: { sparsity in
+                       guard sparsity.range.lowerBound >= 0, sparsity.range.upperBound < 1 else { return "\(sparsity) is not in [0, 1)" }
+                       return sparsity.isNonDecreasing ? nil : "\(sparsity) decreases; pruned structure does not come back"
+                   }),
         SettingKey("steps", \.steps, "pruning steps (the schedule is read at each)", valid: { $0 >= 1 ? nil : "\($0) must be at least 1" }),
         SettingKey("calibration_batches", \.calibrationBatches, "training batches the pruner scores with",
                    valid: { $0 >= 0 ? nil : "\($0) must not be negative" }),
@@ -40,6 +43,9 @@ public struct PruneStage: Stage, Equatable {
     func plan(_ check: StageCheck) throws -> ResolvedComponent {
         try check.rejectKeys(["model", "weight"], at: "pruner", known: ["component", "settings"])
         if let evaluate { try check.requireSplit(evaluate, key: "evaluate") }
+        if !select.names.isEmpty, let names = check.model?.parameterNames, select.select(names).isEmpty {
+            throw check.invalid("select.names", "matches none of the parameters of \(check.model!.name)")
+        }
         let resolved = try check.resolve(pruner, kind: .pruner, key: "pruner")
         try check.checkModels(resolved, in: check.settingsContext())
         return resolved
@@ -54,10 +60,11 @@ public struct PruneStage: Stage, Equatable {
         let evaluation = try evaluate.map { try run.split($0) }
         func measure() throws -> ClassificationMetrics? { try evaluation.map { try evaluateClassifier(model, on: $0) } }
 
+        let granularity = Swift.type(of: component).granularity
         var history = PruningHistory(split: evaluate?.rawValue, steps: [], headImportance: nil, stopReason: nil, keptStep: 0,
-                                     pruner: pruner.factory.name)
+                                     pruner: pruner.factory.name, granularity: granularity.rawValue)
         let original = try measure()
-        history.steps.append(PruningStep(model, step: 0, target: 0, removed: [:], pruned: original))
+        history.steps.append(PruningStep(model, step: 0, target: 0, removed: [:], pruned: original, granularity: granularity))
         run.emit(.pruneStep(point: run.point, stage: run.index, step: history.steps[0], steps: steps))
         let snapshot = run.folder.appendingPathComponent("accepted").path
         let stops = original != nil && stopBelow > 0
@@ -72,7 +79,8 @@ public struct PruneStage: Stage, Equatable {
                 history.headImportance = PruningHistory.importanceMap(scores, layout: prunable.remainingHeads, heads: prunable.originalHeadCount)
             }
             let result = try component.prune(model, scores: scores, target: target)
-            var entry = PruningStep(model, step: step, target: target, removed: result.removed, pruned: try measure())
+            var entry = PruningStep(model, step: step, target: target, removed: result.removed, pruned: try measure(), granularity: granularity)
+            entry.fraction = result.fraction ?? entry.fraction
             entry.scoringSeconds = scoring
             if let finetune {
                 guard let classifier = model as? any Classifier else {
@@ -104,13 +112,15 @@ public struct PruneStage: Stage, Equatable {
 
 extension PruningStep {
     /// The history entry for `model` after `step`.
-    init(_ model: any Model, step: Int, target: Double, removed: [String: [Int]], pruned: ClassificationMetrics?) {
+    init(_ model: any Model, step: Int, target: Double, removed: [String: [Int]], pruned: ClassificationMetrics?,
+         granularity: PruningGranularity) {
         let prunable = model as? any HeadPrunable
         let fraction = prunable.map { p in
             1 - Double(p.headCount) / Double(max(p.remainingHeads.count * p.originalHeadCount, 1))
         }
         self.init(step: step, target: target, headFraction: fraction, heads: prunable?.headCount,
                   parameters: model.parameterCount, removed: removed, pruned: pruned, finetuned: nil)
+        if granularity == .heads { self.fraction = fraction }
     }
 }
 

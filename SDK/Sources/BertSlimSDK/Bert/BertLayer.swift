@@ -33,16 +33,20 @@ public final class BertLayer {
         self.eps = eps
     }
 
+    /// The Hugging Face names of a layer's parameters, relative to the layer, in
+    /// ``namedParameters`` order.
+    public static let parameterNames = [
+        "attention.self.query.weight", "attention.self.query.bias", "attention.self.key.weight", "attention.self.key.bias",
+        "attention.self.value.weight", "attention.self.value.bias", "attention.output.dense.weight", "attention.output.dense.bias",
+        "attention.output.LayerNorm.weight", "attention.output.LayerNorm.bias", "intermediate.dense.weight", "intermediate.dense.bias",
+        "output.dense.weight", "output.dense.bias", "output.LayerNorm.weight", "output.LayerNorm.bias",
+    ]
+
     /// Parameters by their Hugging Face names relative to the layer.
     public var namedParameters: [(String, Parameter)] {
-        [("attention.self.query.weight", query), ("attention.self.query.bias", queryBias),
-         ("attention.self.key.weight", key), ("attention.self.key.bias", keyBias),
-         ("attention.self.value.weight", value), ("attention.self.value.bias", valueBias),
-         ("attention.output.dense.weight", attentionOutput), ("attention.output.dense.bias", attentionOutputBias),
-         ("attention.output.LayerNorm.weight", attentionNormWeight), ("attention.output.LayerNorm.bias", attentionNormBias),
-         ("intermediate.dense.weight", intermediate), ("intermediate.dense.bias", intermediateBias),
-         ("output.dense.weight", output), ("output.dense.bias", outputBias),
-         ("output.LayerNorm.weight", outputNormWeight), ("output.LayerNorm.bias", outputNormBias)]
+        Array(zip(Self.parameterNames, [query, queryBias, key, keyBias, value, valueBias, attentionOutput, attentionOutputBias,
+                                        attentionNormWeight, attentionNormBias, intermediate, intermediateBias, output, outputBias,
+                                        outputNormWeight, outputNormBias]))
     }
 
     /// What one layer's forward pass produced.

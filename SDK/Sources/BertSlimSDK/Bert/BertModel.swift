@@ -46,22 +46,22 @@ public final class BertModel {
     /// Every parameter by its Hugging Face name (base-model names without a `bert.` prefix), then
     /// those of an installed ``LinearTransform`` (`linear_transform.<name>`).
     public var namedParameters: [(name: String, parameter: Parameter)] {
-        var all: [(name: String, parameter: Parameter)] = [
-            ("embeddings.word_embeddings.weight", wordEmbeddings),
-            ("embeddings.position_embeddings.weight", positionEmbeddings),
-            ("embeddings.token_type_embeddings.weight", tokenTypeEmbeddings),
-            ("embeddings.LayerNorm.weight", embeddingNormWeight),
-            ("embeddings.LayerNorm.bias", embeddingNormBias),
-        ]
-        for (l, layer) in layers.enumerated() {
-            all += layer.namedParameters.map { (name: "encoder.layer.\(l).\($0.0)", parameter: $0.1) }
-        }
-        all += [(name: "pooler.dense.weight", parameter: poolerWeight), (name: "pooler.dense.bias", parameter: poolerBias)]
-        if let classifierWeight, let classifierBias {
-            all += [(name: "classifier.weight", parameter: classifierWeight), (name: "classifier.bias", parameter: classifierBias)]
-        }
-        all += (linearTransform?.parameters ?? []).map { (name: "linear_transform." + $0.name, parameter: $0.parameter) }
-        return all
+        var values = [wordEmbeddings, positionEmbeddings, tokenTypeEmbeddings, embeddingNormWeight, embeddingNormBias]
+        for layer in layers { values += layer.namedParameters.map(\.1) }
+        values += [poolerWeight, poolerBias]
+        if let classifierWeight, let classifierBias { values += [classifierWeight, classifierBias] }
+        let names = Self.parameterNames(layers: layers.count, classifier: classifierWeight != nil)
+        return zip(names, values).map { (name: $0, parameter: $1) }
+            + (linearTransform?.parameters ?? []).map { (name: "linear_transform." + $0.name, parameter: $0.parameter) }
+    }
+
+    /// The Hugging Face names of a BERT's parameters (without `bert.`), in ``namedParameters``
+    /// order: what a selector may match, known from the config alone.
+    public static func parameterNames(layers: Int, classifier: Bool) -> [String] {
+        ["embeddings.word_embeddings.weight", "embeddings.position_embeddings.weight", "embeddings.token_type_embeddings.weight",
+         "embeddings.LayerNorm.weight", "embeddings.LayerNorm.bias"]
+            + (0..<layers).flatMap { l in BertLayer.parameterNames.map { "encoder.layer.\(l).\($0)" } }
+            + ["pooler.dense.weight", "pooler.dense.bias"] + (classifier ? ["classifier.weight", "classifier.bias"] : [])
     }
 
     /// Gives the model a fresh classification head for `labels` (weights N(0, 0.02²)).

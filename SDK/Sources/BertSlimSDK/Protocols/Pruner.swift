@@ -1,5 +1,5 @@
-/// Removes structure from a model: Sixteen Heads (head importance), LRP / L0 gates, magnitude
-/// pruning.
+/// Removes structure from a model: attention heads (Sixteen Heads, LRP, L0 gates), FFN neurons,
+/// single weights (magnitude).
 ///
 /// A prune stage calls ``score(_:batches:)`` then ``prune(_:scores:target:)`` once per step
 /// of its schedule. Structured pruning (heads, FFN neurons) physically removes rows and
@@ -22,6 +22,10 @@
 /// - **Never empty.** A layer keeps at least one head (transformers cannot run a layer without
 ///   heads, and ``HeadPrunable/pruneHeads(_:)`` refuses to remove the last one).
 public protocol Pruner: Component {
+    /// What the pruner removes (default: attention heads). The prune stage and the report
+    /// measure and name the fraction removed by it.
+    static var granularity: PruningGranularity { get }
+
     /// Importance of every prunable structure (higher means keep).
     /// - Parameter batches: data for data-driven scores (may be ignored, e.g. by magnitude).
     func score(_ model: any Model, batches: [Batch]) throws -> PruningScores
@@ -32,6 +36,29 @@ public protocol Pruner: Component {
     ///   - target: the fraction (0...1) removed after this step, from the stage's schedule.
     /// - Returns: what was removed.
     func prune(_ model: any Model, scores: PruningScores, target: Double) throws -> PruningResult
+}
+
+extension Pruner {
+    public static var granularity: PruningGranularity { .heads }
+}
+
+/// The structure a pruner removes.
+public enum PruningGranularity: String, Sendable, CaseIterable {
+    /// Attention heads (``HeadPrunable``): whole weight matrices of a head.
+    case heads
+    /// FFN neurons (``NeuronPrunable``): rows and columns of the feed-forward matrices.
+    case neurons
+    /// Single weights (``WeightMaskable``): entries of Linear weight matrices, masked.
+    case weights
+
+    /// How reports name the fraction removed: "attention heads", "FFN neurons", "weights".
+    public var noun: String {
+        switch self {
+        case .heads: return "attention heads"
+        case .neurons: return "FFN neurons"
+        case .weights: return "weights"
+        }
+    }
 }
 
 /// Importance scores per structure group, e.g. `encoder.layer.3.attention.heads` → `(12)`.
@@ -55,11 +82,20 @@ public struct PruningResult {
     public var parameterCountBefore: Int
     /// Parameter values after the step.
     public var parameterCountAfter: Int
+    /// The fraction of the pruner's structure (its selection, at its granularity) removed so
+    /// far, against the original size; nil lets the stage measure it (heads).
+    public var fraction: Double?
 
     /// A result from its parts.
     public init(removed: [String: [Int]], parameterCountBefore: Int, parameterCountAfter: Int) {
         self.removed = removed
         self.parameterCountBefore = parameterCountBefore
         self.parameterCountAfter = parameterCountAfter
+    }
+
+    /// A result that states the fraction removed so far.
+    public init(removed: [String: [Int]], parameterCountBefore: Int, parameterCountAfter: Int, fraction: Double) {
+        self.init(removed: removed, parameterCountBefore: parameterCountBefore, parameterCountAfter: parameterCountAfter)
+        self.fraction = fraction
     }
 }

@@ -49,6 +49,15 @@ public enum Schedule: Equatable, Sendable, Decodable, SettingValueDescribable, C
         }
     }
 
+    /// Whether the value never falls as the stage goes on.
+    public var isNonDecreasing: Bool {
+        switch self {
+        case .constant: return true
+        case let .linear(a, b), let .cosine(a, b), let .cubic(a, b): return b >= a
+        case let .steps(values, _): return zip(values, values.dropFirst()).allSatisfy { $0 <= $1 }
+        }
+    }
+
     /// `0.5`, `linear 4 → 1`, `steps [1, 0.5] at [0.3]`.
     public var description: String {
         switch self {

@@ -25,6 +25,8 @@ public struct ModelSummary: Equatable, Sendable {
     public var intermediateSize: Int?
     /// The internals its forward pass can return (``HiddenStatesProvider/availableOutputs``).
     public var availableOutputs: OutputRequest?
+    /// Its parameters' names (what a stage's `select:` may match); nil when unknown.
+    public var parameterNames: [String]?
 
     /// A summary from its parts; what is not given is unknown.
     public init(name: String, layerCount: Int? = nil, hiddenSize: Int? = nil, attentionHeads: Int? = nil,
@@ -58,5 +60,6 @@ public struct ModelSummary: Equatable, Sendable {
         vocabularySize = config.vocabSize
         intermediateSize = config.intermediateSizes == nil ? config.intermediateSize : nil
         availableOutputs = .all
+        parameterNames = BertModel.parameterNames(layers: config.numHiddenLayers, classifier: !config.labels.isEmpty)
     }
 }
