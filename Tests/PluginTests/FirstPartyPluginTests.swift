@@ -139,6 +139,8 @@ struct FirstPartyPluginTests {
             org.bertslim.kmeans               1.0.0    quantizer:kmeans, model:kmeans-lowbit                         \(build)/libKMeansQuant.so
             org.bertslim.lrp-heads            1.0.0    pruner:lrp-heads, pruner:concrete-gates, pruner:random-heads  \(build)/libLRPHeads.so
             org.bertslim.logistic-regression  1.0.0    student:logistic-regression, model:logistic-regression        \(build)/libLogisticRegressionStudent.so
+            org.bertslim.magnitude-pruning    1.0.0    pruner:magnitude                                              \(build)/libMagnitudePruning.so
+            org.bertslim.neuron-pruning       1.0.0    pruner:ffn-neurons                                            \(build)/libNeuronPruning.so
             org.bertslim.pkd                  1.0.0    loss:pkd                                                      \(build)/libPKD.so
             org.bertslim.q8bert               1.0.0    quantizer:q8bert, model:q8bert-int8                           \(build)/libQ8BERT.so
             org.bertslim.q-bert               1.0.0    quantizer:q-bert, model:q-bert-lowbit                         \(build)/libQBERT.so
@@ -190,7 +192,7 @@ struct PluginHostAPITests {
         #expect(host.components(of: .student).map(\.name) == ["bert-student", "bilstm", "logistic-regression"])
         #expect(host.components(of: .model).map(\.name) == ["bilstm", "kmeans-lowbit", "logistic-regression", "q-bert-lowbit", "q8bert-int8"])
         #expect(host.components(of: .augmenter).map(\.name) == ["tang-rules", "tinybert-augment"])
-        #expect(host.components(of: .pruner).map(\.name) == ["concrete-gates", "lrp-heads", "random-heads", "sixteen-heads"])
+        #expect(host.components(of: .pruner).map(\.name) == ["concrete-gates", "ffn-neurons", "lrp-heads", "magnitude", "random-heads", "sixteen-heads"])
         #expect(try host.factory(.loss, "cross-entropy").settings.map(\.key) == ["label_smoothing"])
     }
 
@@ -198,7 +200,7 @@ struct PluginHostAPITests {
         let host = firstPartyHost()
         #expect {
             _ = try host.make("mse-logits", as: (any Pruner).self)
-        } throws: { String(describing: $0) == "no pruner named \"mse-logits\" (known: concrete-gates, lrp-heads, random-heads, sixteen-heads)" }
+        } throws: { String(describing: $0) == "no pruner named \"mse-logits\" (known: concrete-gates, ffn-neurons, lrp-heads, magnitude, random-heads, sixteen-heads)" }
         #expect {
             _ = try host.make("mse-logits", as: String.self)
         } throws: { String(describing: $0) == "String is not a component role (Teacher, Student, Loss, Quantizer, Pruner or Augmenter)" }

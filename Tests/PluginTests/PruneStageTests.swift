@@ -61,7 +61,7 @@ struct PruneStageTests {
         let metrics = try String(contentsOf: out.appendingPathComponent("metrics.jsonl"), encoding: .utf8)
         #expect(metrics.split(separator: "\n").filter { $0.contains(#""event":"prune_step""#) }.count == 3)
         let html = try String(contentsOf: out.appendingPathComponent("report.html"), encoding: .utf8)
-        #expect(html.contains("fraction of heads removed") && html.contains("Head importance") && html.contains("stroke-dasharray"))
+        #expect(html.contains("fraction of attention heads removed") && html.contains("Head importance") && html.contains("stroke-dasharray"))
         #expect(!html.contains("<script"))
     }
 
