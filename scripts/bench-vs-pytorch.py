@@ -8,6 +8,9 @@
                                                               # pruned ÷ unpruned latency on each side
     .venv/bin/python scripts/bench-vs-pytorch.py lstm     # one training step of a bidirectional LSTM layer,
                                                           # 32x64, input 300, hidden 300: forward + backward
+    .venv/bin/python scripts/bench-vs-pytorch.py sparse   # y = x·Wᵀ + b with W pruned by magnitude to
+                                                          # 50-95 %: each side's sparse kernel (PyTorch: CSR
+                                                          # tensors) against its own dense GEMM
 
 Alternates BertSlim (`bertslim bench ... --json`, release build) and PyTorch for several
 rounds, takes each side's median over rounds, and prints one ratio per op:
@@ -275,9 +278,42 @@ def compare_pruning(args):
         print(f"{model:<11}{a0:12.1f}{a1:9.1f}{a0 / a1:8.2f}x{b0:12.1f}{b1:9.1f}{b0 / b1:8.2f}x{a0 / b0:22.2f}{a1 / b1:8.2f}")
 
 
+def compare_sparse(args):
+    """`bench ops --sparse` against PyTorch's CSR tensors (sparse W times dense xᵀ) at the same
+    shapes and magnitude-pruned weights, alternating the two sides; prints each side's speed-up
+    over its own dense GEMM and BertSlim's sparse time over PyTorch's."""
+    ours, theirs = {}, {}
+    for _ in range(args.rounds):
+        out = subprocess.run([str(BERTSLIM), "bench", "ops", "--sparse", "--json", "--runs", str(args.runs), "--threads", str(args.threads)],
+                             check=True, capture_output=True, text=True).stdout
+        for r in json.loads(out)["results"]:
+            ours.setdefault((r["shape"], round(r["sparsity"], 2)), []).append(r["timing"]["median_ms"])
+        g = torch.Generator().manual_seed(1)
+        with torch.no_grad():
+            for k in (384, 1536):
+                for n in (384, 1536):
+                    x, w, bias = torch.randn(1024, k, generator=g), 0.05 * torch.randn(n, k, generator=g), torch.randn(n, generator=g)
+                    shape = f"1024x{k}x{n}"
+                    theirs.setdefault((shape, 0.0), []).append(timed(lambda: F.linear(x, w, bias), args.runs))
+                    order = w.abs().flatten().sort().values
+                    for sparsity in (0.5, 0.7, 0.8, 0.9, 0.95):
+                        threshold = order[int(sparsity * order.numel())]
+                        csr = torch.where(w.abs() < threshold, torch.zeros_like(w), w).to_sparse_csr()
+                        column = bias[:, None]
+                        theirs.setdefault((shape, sparsity), []).append(
+                            timed(lambda: torch.addmm(column, csr, x.t()).t(), args.runs))
+    print(f"torch {torch.__version__}, {args.threads} threads, {args.rounds} alternating rounds, median of {args.runs} runs each; "
+          f"speed-up = the side's dense GEMM time / its sparse time")
+    print(f"{'shape':<17}{'sparsity':>9}{'BertSlim ms':>12}{'speed-up':>9}{'PyTorch ms':>12}{'speed-up':>9}{'ours/theirs':>12}")
+    for shape, sparsity in sorted(theirs, key=lambda key: (key[0], key[1])):
+        a, b = statistics.median(ours[(shape, sparsity)]), statistics.median(theirs[(shape, sparsity)])
+        a0, b0 = statistics.median(ours[(shape, 0.0)]), statistics.median(theirs[(shape, 0.0)])
+        print(f"{shape:<17}{100 * sparsity:8.0f}%{a:12.3f}{a0 / a:8.2f}x{b:12.3f}{b0 / b:8.2f}x{a / b:12.2f}")
+
+
 def main():
     parser = argparse.ArgumentParser()
-    parser.add_argument("what", choices=["ops", "infer", "train", "distill", "prune-heads", "lstm"])
+    parser.add_argument("what", choices=["ops", "infer", "train", "distill", "prune-heads", "lstm", "sparse"])
     parser.add_argument("--prune-heads", type=int, default=0, help="heads removed from every layer (prune-heads: default 6)")
     parser.add_argument("--child", choices=["infer", "train", "distill", "lstm"], help=argparse.SUPPRESS)
     parser.add_argument("--model", default="minilm-l6", help=argparse.SUPPRESS)
@@ -304,6 +340,8 @@ def main():
         print(f"instruction sets capped at {ISA} (torch: {torch.backends.cpu.get_cpu_capability()})")
     if args.what == "prune-heads":
         return compare_pruning(args)
+    if args.what == "sparse":
+        return compare_sparse(args)
     if args.what != "ops":
         return compare_models(args)
 

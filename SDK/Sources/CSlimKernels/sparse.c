@@ -14,6 +14,7 @@
 #include <string.h>
 
 #define TILE 64
+#define BLOCK 16  // columns per pass of the two transposes (one cache line of floats)
 
 #if defined(__x86_64__)
 #include <immintrin.h>
@@ -88,10 +89,14 @@ static inline __attribute__((always_inline)) void csr_unit(const csr_ctx *c, int
     int64_t k = w->k, n = w->n, t = unit / c->chunks, chunk = unit % c->chunks;
     int64_t r0 = t * TILE, rows = c->m - r0 < TILE ? c->m - r0 : TILE;
     int64_t j0 = n * chunk / c->chunks, j1 = n * (chunk + 1) / c->chunks;
-    // xt[col][i] = x[r0 + i][col]; rows past m are zero.
-    for (int64_t i = 0; i < rows; i++) {
-        const float *src = c->x + (r0 + i) * k;
-        for (int64_t col = 0; col < k; col++) xt[col * TILE + i] = src[col];
+    // xt[col][i] = x[r0 + i][col]; rows past m are zero. BLOCK columns at a time, so the
+    // BLOCK rows of xt being written stay in L1.
+    for (int64_t c0 = 0; c0 < k; c0 += BLOCK) {
+        int64_t c1 = c0 + BLOCK < k ? c0 + BLOCK : k;
+        for (int64_t i = 0; i < rows; i++) {
+            const float *src = c->x + (r0 + i) * k;
+            for (int64_t col = c0; col < c1; col++) xt[col * TILE + i] = src[col];
+        }
     }
     if (rows < TILE)
         for (int64_t col = 0; col < k; col++) memset(xt + col * TILE + rows, 0, (size_t)(TILE - rows) * sizeof(float));
@@ -101,11 +106,14 @@ static inline __attribute__((always_inline)) void csr_unit(const csr_ctx *c, int
 #endif
         csr_rows(w, xt, yt, j0, j1);
     // y[r0 + i][j] = yt[j − j0][i] + bias[j], GELU'd when asked.
-    for (int64_t i = 0; i < rows; i++) {
-        float *restrict dst = c->y + (r0 + i) * n;
-        for (int64_t j = j0; j < j1; j++) dst[j] = yt[(j - j0) * TILE + i] + (c->bias ? c->bias[j] : 0);
-        if (c->gelu)
-            for (int64_t j = j0; j < j1; j++) dst[j] = dst[j] * normal_cdf(dst[j]);
+    for (int64_t b0 = j0; b0 < j1; b0 += BLOCK) {
+        int64_t b1 = b0 + BLOCK < j1 ? b0 + BLOCK : j1;
+        for (int64_t i = 0; i < rows; i++) {
+            float *restrict dst = c->y + (r0 + i) * n;
+            for (int64_t j = b0; j < b1; j++) dst[j] = yt[(j - j0) * TILE + i] + (c->bias ? c->bias[j] : 0);
+            if (c->gelu)
+                for (int64_t j = b0; j < b1; j++) dst[j] = dst[j] * normal_cdf(dst[j]);
+        }
     }
 }
 
