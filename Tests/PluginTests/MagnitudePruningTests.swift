@@ -98,6 +98,13 @@ struct MagnitudePruningTests {
         #expect(report.contains("fraction of weights removed") && report.contains("<th>weights removed</th>"))
     }
 
+    @Test(arguments: ["magnitude.yaml", "ffn-neurons.yaml"])
+    func theCommittedRecipesValidate(name: String) throws {
+        let path = TestEnvironment.packageRoot.appendingPathComponent("recipes/\(name)").path
+        let result = try runCommand(TestEnvironment.bertslim, ["validate", path, "--plugin-path", TestEnvironment.buildDirectory.path])
+        #expect(result.output.hasPrefix("\(path): ok"), "\(result.output)\(result.errors)")
+    }
+
     @Test(arguments: [
         ("sparsity: 1", "stages[4].prune.sparsity: 1.0 is not in [0, 1)"),
         ("sparsity: {schedule: linear, from: 0.5, to: 0.2}", "stages[4].prune.sparsity: linear 0.5 → 0.2 decreases"),
