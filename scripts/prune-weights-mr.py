@@ -1,0 +1,64 @@
+#!/usr/bin/env python3
+"""MR accuracy of magnitude pruning (AGP to 50/70/80/90 % of the encoder's Linear weights) and of
+FFN neuron pruning (25/50/75 %), both with fine-tuning, from the fine-tuned MiniLM-L6 teachers
+(the README's "Weight and neuron pruning" table).
+
+    python3 scripts/prune-weights-mr.py [TEACHER1 TEACHER2 TEACHER3]   (default: runs/teachers/mr-seed{1,2,3})
+
+Needs PyYAML. For teacher folder i (seed i), under runs/weights-mr:
+- magnitude-seed<i>: recipes/magnitude.yaml (its sweep over the final sparsity);
+- neurons-seed<i>: recipes/ffn-neurons.yaml (its sweep over the fraction of neurons);
+both with teacher.model set to teacher i and the finetune stage removed. SEEDS (space-separated)
+and RUNS (comma-separated: magnitude, neurons) choose what runs; BERTSLIM the binary (default
+.build/release/bertslim); LOCK a file whose lock each run holds. Then, with the machine quiet:
+    python3 scripts/summarize-weights-mr.py runs/weights-mr [--bench]
+"""
+import os
+import subprocess
+import sys
+
+import yaml
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+OUT = os.path.join(ROOT, "runs", "weights-mr")
+
+
+def recipe(name, teacher, seed):
+    with open(os.path.join(ROOT, "recipes", name + ".yaml")) as f:
+        document = yaml.safe_load(f.read().replace("../assets", os.path.join(ROOT, "assets")))
+    document["teacher"]["model"] = os.path.realpath(teacher)
+    document["seed"] = seed
+    document["stages"] = [s for s in document["stages"] if "finetune" not in s]
+    return document
+
+
+def run(document, name, seed):
+    path = os.path.join(OUT, name + ".yaml")
+    with open(path, "w") as f:
+        yaml.safe_dump(document, f, sort_keys=False)
+    binary = os.environ.get("BERTSLIM", os.path.join(ROOT, ".build", "release", "bertslim"))
+    subprocess.run([binary, "validate", path], check=True, stdout=subprocess.DEVNULL)
+    command = [binary, "run", path, "--out", os.path.join(OUT, name), "--seed", str(seed), "--resume", "--quiet", "--no-ledger"]
+    if os.environ.get("LOCK"):
+        command = ["flock", os.environ["LOCK"]] + command
+    print(" ".join(command), flush=True)
+    subprocess.run(command, check=True)
+
+
+def main():
+    teachers = sys.argv[1:] or [os.path.join(ROOT, "runs", "teachers", f"mr-seed{i}") for i in (1, 2, 3)]
+    if len(teachers) != 3:
+        sys.exit("three teacher folders, please (seeds 1-3)")
+    seeds = [int(s) for s in os.environ.get("SEEDS", "1 2 3").split()]
+    runs = os.environ.get("RUNS", "magnitude,neurons").split(",")
+    os.makedirs(OUT, exist_ok=True)
+    for seed in seeds:
+        teacher = teachers[seed - 1]
+        if "neurons" in runs:
+            run(recipe("ffn-neurons", teacher, seed), f"neurons-seed{seed}", seed)
+        if "magnitude" in runs:
+            run(recipe("magnitude", teacher, seed), f"magnitude-seed{seed}", seed)
+
+
+if __name__ == "__main__":
+    main()
