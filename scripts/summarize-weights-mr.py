@@ -44,12 +44,10 @@ def main():
             if not results:
                 continue
             for point in results["points"]:
-                fraction = None
-                for model in point["models"]:
-                    if model.get("pruning"):
-                        fraction = model["pruning"]["steps"][-1]["target"]
-                        if model["pruning"]["steps"][0].get("pruned"):
-                            teacher[seed] = model["pruning"]["steps"][0]["pruned"]["accuracy"]
+                pruned = next(m for m in point["models"] if m.get("pruning"))   # the recipe's one prune stage
+                fraction = pruned["pruning"]["steps"][-1]["target"]
+                if pruned["pruning"]["steps"][0].get("pruned"):
+                    teacher[seed] = pruned["pruning"]["steps"][0]["pruned"]["accuracy"]
                 final = [m for m in point["models"] if "test" in m.get("evaluations", {})][-1]
                 exports = [os.path.join(root, f"{prefix}-seed{seed}", e) for e in point.get("exports", [])]
                 rows.setdefault((method, fraction), {})[seed] = (final["evaluations"]["test"]["accuracy"], exports[0] if exports else None)
