@@ -48,7 +48,6 @@ public final class Parameter {
         return mask.map { leafTensor * $0 } ?? leafTensor
     }
 
-
     /// Shape of the value.
     public var shape: [Int] { value.shape }
 
