@@ -9,10 +9,11 @@ Needs PyYAML. For teacher folder i (seed i), under runs/heads-mr:
 - lrp-seed<i>: recipes/lrp-heads.yaml (its sweep: LRP, Sixteen Heads, random heads; 4 steps to 80 %);
 - gates-seed<i>: recipes/concrete-gates.yaml with `lambda` removed, so that λ is searched for the
   stage's sparsity, swept over 0.2, 0.4, 0.6, 0.8 (one step each);
+- gates50-seed<i>: the same at 50 % (the issue's target point);
 - gates-ft-seed<i>: the same pruner in one stage of 4 steps (20, 40, 60, 80 %), each followed by
   one epoch of fine-tuning at lr 2e-5 (as the Sixteen Heads table's fine-tuned column).
 All with teacher.model set to teacher i and the finetune stage removed. SEEDS (space-separated)
-and RUNS (comma-separated: lrp, gates, gates-ft) choose what runs; BERTSLIM the binary (default
+and RUNS (comma-separated: lrp, gates, gates50, gates-ft) choose what runs; BERTSLIM the binary (default
 .build/release/bertslim); LOCK a file whose lock each run holds. Then:
     python3 scripts/summarize-heads-mr.py runs/heads-mr
 """
@@ -53,18 +54,20 @@ def main():
     if len(teachers) != 3:
         sys.exit("three teacher folders, please (seeds 1-3)")
     seeds = [int(s) for s in os.environ.get("SEEDS", "1 2 3").split()]
-    runs = os.environ.get("RUNS", "lrp,gates,gates-ft").split(",")
+    runs = os.environ.get("RUNS", "lrp,gates,gates50,gates-ft").split(",")
     os.makedirs(OUT, exist_ok=True)
     for seed in seeds:
         teacher = teachers[seed - 1]
         if "lrp" in runs:
             run(recipe("lrp-heads", teacher, seed), f"lrp-seed{seed}", seed)
-        if "gates" in runs:
+        for name, fractions in (("gates", [0.2, 0.4, 0.6, 0.8]), ("gates50", [0.5])):
+            if name not in runs:
+                continue
             document = recipe("concrete-gates", teacher, seed)
             gates = next(s for s in document["stages"] if s.get("id") == "gates")
             gates["prune"]["pruner"]["settings"].pop("lambda")
-            document["sweep"] = {"stages.gates.sparsity": [0.2, 0.4, 0.6, 0.8]}
-            run(document, f"gates-seed{seed}", seed)
+            document["sweep"] = {"stages.gates.sparsity": fractions}
+            run(document, f"{name}-seed{seed}", seed)
         if "gates-ft" in runs:
             document = recipe("concrete-gates", teacher, seed)
             document.pop("sweep")

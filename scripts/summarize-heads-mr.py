@@ -69,9 +69,9 @@ def main():
             if maps.get("lrp-heads") and maps.get("sixteen-heads"):
                 for layer, (a, b) in enumerate(zip(maps["lrp-heads"], maps["sixteen-heads"])):
                     correlation.setdefault(layer, []).append(spearman(a, b))
-        gates = load(os.path.join(root, f"gates-seed{seed}", "results.json"))
-        if gates:
-            for _, values, history in histories(gates):
+        for name in ("gates", "gates50"):
+            gates = load(os.path.join(root, f"{name}-seed{seed}", "results.json"))
+            for _, values, history in histories(gates) if gates else []:
                 step = history["steps"][-1]
                 table.setdefault(("concrete-gates", round(step["target"], 2)), {})[seed] = (step["pruned"]["accuracy"], step["headFraction"])
         tuned = load(os.path.join(root, f"gates-ft-seed{seed}", "results.json"))
