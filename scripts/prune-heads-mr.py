@@ -18,35 +18,11 @@ and RUNS (comma-separated: lrp, gates, gates50, gates-ft) choose what runs; BERT
     python3 scripts/summarize-heads-mr.py runs/heads-mr
 """
 import os
-import subprocess
 import sys
 
-import yaml
+from mr_runs import ROOT, recipe, run
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 OUT = os.path.join(ROOT, "runs", "heads-mr")
-
-
-def recipe(name, teacher, seed):
-    with open(os.path.join(ROOT, "recipes", name + ".yaml")) as f:
-        document = yaml.safe_load(f.read().replace("../assets", os.path.join(ROOT, "assets")))
-    document["teacher"]["model"] = os.path.realpath(teacher)
-    document["seed"] = seed
-    document["stages"] = [s for s in document["stages"] if "finetune" not in s]
-    return document
-
-
-def run(document, name, seed):
-    path = os.path.join(OUT, name + ".yaml")
-    with open(path, "w") as f:
-        yaml.safe_dump(document, f, sort_keys=False)
-    binary = os.environ.get("BERTSLIM", os.path.join(ROOT, ".build", "release", "bertslim"))
-    subprocess.run([binary, "validate", path], check=True, stdout=subprocess.DEVNULL)
-    command = [binary, "run", path, "--out", os.path.join(OUT, name), "--seed", str(seed), "--resume", "--quiet", "--no-ledger"]
-    if os.environ.get("LOCK"):
-        command = ["flock", os.environ["LOCK"]] + command
-    print(" ".join(command), flush=True)
-    subprocess.run(command, check=True)
 
 
 def main():
@@ -59,7 +35,7 @@ def main():
     for seed in seeds:
         teacher = teachers[seed - 1]
         if "lrp" in runs:
-            run(recipe("lrp-heads", teacher, seed), f"lrp-seed{seed}", seed)
+            run(recipe("lrp-heads", teacher, seed), OUT, f"lrp-seed{seed}", seed)
         for name, fractions in (("gates", [0.2, 0.4, 0.6, 0.8]), ("gates50", [0.5])):
             if name not in runs:
                 continue
@@ -67,7 +43,7 @@ def main():
             gates = next(s for s in document["stages"] if s.get("id") == "gates")
             gates["prune"]["pruner"]["settings"].pop("lambda")
             document["sweep"] = {"stages.gates.sparsity": fractions}
-            run(document, f"{name}-seed{seed}", seed)
+            run(document, OUT, f"{name}-seed{seed}", seed)
         if "gates-ft" in runs:
             document = recipe("concrete-gates", teacher, seed)
             document.pop("sweep")
@@ -76,7 +52,7 @@ def main():
             prune["sparsity"] = {"schedule": "linear", "from": 0, "to": 0.8}
             prune["steps"] = 4
             prune["finetune"] = {"epochs": 1, "batch_size": 32, "learning_rate": 2.0e-5, "checkpoint_every": 0}
-            run(document, f"gates-ft-seed{seed}", seed)
+            run(document, OUT, f"gates-ft-seed{seed}", seed)
 
 
 if __name__ == "__main__":

@@ -14,35 +14,11 @@ and RUNS (comma-separated: magnitude, neurons) choose what runs; BERTSLIM the bi
     python3 scripts/summarize-weights-mr.py runs/weights-mr [--bench]
 """
 import os
-import subprocess
 import sys
 
-import yaml
+from mr_runs import ROOT, recipe, run
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 OUT = os.path.join(ROOT, "runs", "weights-mr")
-
-
-def recipe(name, teacher, seed):
-    with open(os.path.join(ROOT, "recipes", name + ".yaml")) as f:
-        document = yaml.safe_load(f.read().replace("../assets", os.path.join(ROOT, "assets")))
-    document["teacher"]["model"] = os.path.realpath(teacher)
-    document["seed"] = seed
-    document["stages"] = [s for s in document["stages"] if "finetune" not in s]
-    return document
-
-
-def run(document, name, seed):
-    path = os.path.join(OUT, name + ".yaml")
-    with open(path, "w") as f:
-        yaml.safe_dump(document, f, sort_keys=False)
-    binary = os.environ.get("BERTSLIM", os.path.join(ROOT, ".build", "release", "bertslim"))
-    subprocess.run([binary, "validate", path], check=True, stdout=subprocess.DEVNULL)
-    command = [binary, "run", path, "--out", os.path.join(OUT, name), "--seed", str(seed), "--resume", "--quiet", "--no-ledger"]
-    if os.environ.get("LOCK"):
-        command = ["flock", os.environ["LOCK"]] + command
-    print(" ".join(command), flush=True)
-    subprocess.run(command, check=True)
 
 
 def main():
@@ -55,9 +31,9 @@ def main():
     for seed in seeds:
         teacher = teachers[seed - 1]
         if "neurons" in runs:
-            run(recipe("ffn-neurons", teacher, seed), f"neurons-seed{seed}", seed)
+            run(recipe("ffn-neurons", teacher, seed), OUT, f"neurons-seed{seed}", seed)
         if "magnitude" in runs:
-            run(recipe("magnitude", teacher, seed), f"magnitude-seed{seed}", seed)
+            run(recipe("magnitude", teacher, seed), OUT, f"magnitude-seed{seed}", seed)
 
 
 if __name__ == "__main__":

@@ -29,10 +29,11 @@ struct Export: ParsableCommand {
     func run() throws {
         let network = try ModelFolder.load(model, host: plugins.host())
         if dense {
-            guard let bert = network as? BertModel else {
-                throw CommandError("\(model): --dense writes BERT folders; this folder holds a \(type(of: network))")
+            guard let maskable = network as? any WeightMaskable else {
+                throw CommandError("\(model): --dense writes models whose weights can be pruned (WeightMaskable); this folder holds a \(type(of: network))")
             }
-            try bert.save(to: out, tokenizerDirectory: model, dense: true)
+            try maskable.saveDense(to: out)
+            try WordPieceTokenizer.copyFiles(from: model, to: out)
             print("wrote \(out)")
             return
         }

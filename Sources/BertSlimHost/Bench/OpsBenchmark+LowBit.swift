@@ -58,21 +58,11 @@ extension OpsBenchmark {
                     variants.append((name, "int8 dynamic", layer.implementationName(rows: m), layer.weight.byteCount, { _ = layer.dynamic(x) }))
                     variants.append((name, "f32 decode", layer.implementationName(rows: m, int8: false), layer.weight.byteCount, { _ = layer.exact(x) }))
                 }
-                var medians = [[Double]](repeating: [], count: variants.count)
-                var timings = [Timing?](repeating: nil, count: variants.count)
-                for _ in 0..<max(rounds, 1) {
-                    for (i, v) in variants.enumerated() {
-                        let t = measure(runs: runs, v.run)
-                        medians[i].append(t.medianMs)
-                        timings[i] = timings[i].map { Timing(medianMs: 0, minMs: min($0.minMs, t.minMs), maxMs: max($0.maxMs, t.maxMs), runs: $0.runs + t.runs) } ?? t
-                    }
-                }
-                let median = medians.map { $0.sorted()[$0.count / 2] }
+                let timings = measureAlternating(variants.map(\.run), runs: runs, rounds: rounds)
                 let results = variants.enumerated().map { i, v in
-                    var timing = timings[i]!
-                    timing.medianMs = median[i]
+                    let timing = timings[i]
                     return LowBitResult(shape: "\(m)x\(k)x\(n)", weights: v.weights, activations: v.activations, kernel: v.kernel,
-                                        timing: timing, timeRatioToFP32: median[i] / median[0], weightBytes: v.bytes)
+                                        timing: timing, timeRatioToFP32: timing.medianMs / timings[0].medianMs, weightBytes: v.bytes)
                 }
                 all += results
                 progress(results)

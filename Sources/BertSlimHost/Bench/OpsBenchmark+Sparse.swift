@@ -47,21 +47,11 @@ extension OpsBenchmark {
                                              bias: bias)
                     variants.append((layer.weight.sparsity, SparseLinear.implementationName, layer.weight.byteCount, { _ = layer(x) }))
                 }
-                var medians = [[Double]](repeating: [], count: variants.count)
-                var timings = [Timing?](repeating: nil, count: variants.count)
-                for _ in 0..<max(rounds, 1) {
-                    for (i, v) in variants.enumerated() {
-                        let t = measure(runs: runs, v.run)
-                        medians[i].append(t.medianMs)
-                        timings[i] = timings[i].map { Timing(medianMs: 0, minMs: min($0.minMs, t.minMs), maxMs: max($0.maxMs, t.maxMs), runs: $0.runs + t.runs) } ?? t
-                    }
-                }
-                let median = medians.map { $0.sorted()[$0.count / 2] }
+                let timings = measureAlternating(variants.map(\.run), runs: runs, rounds: rounds)
                 let results = variants.enumerated().map { i, v in
-                    var timing = timings[i]!
-                    timing.medianMs = median[i]
+                    let timing = timings[i]
                     return SparseResult(shape: "\(m)x\(k)x\(n)", sparsity: v.sparsity, kernel: v.kernel, timing: timing,
-                                        speedupOverDense: median[0] / median[i], weightBytes: v.bytes)
+                                        speedupOverDense: timings[0].medianMs / timing.medianMs, weightBytes: v.bytes)
                 }
                 all += results
                 progress(results)

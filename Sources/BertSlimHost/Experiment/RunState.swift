@@ -46,8 +46,8 @@ final class RunState {
     }
 
     /// Saves `model` as a model folder with the tokenizer's files.
-    func save(_ model: any Model, to folder: String) throws {
-        try ModelFolder.save(model, to: folder, tokenizerDirectory: tokenizerDirectory)
+    func save(_ model: any Model, to folder: String, dense: Bool = false) throws {
+        try ModelFolder.save(model, to: folder, tokenizerDirectory: tokenizerDirectory, dense: dense)
     }
 }
 

@@ -31,10 +31,15 @@ public enum ModelFolder {
         return try loader.loadModel(folder: directory)
     }
 
-    /// Writes `model` into `folder` (replacing it) with the tokenizer files from `tokenizerDirectory`.
-    public static func save(_ model: any Model, to folder: String, tokenizerDirectory: String) throws {
+    /// Writes `model` into `folder` (replacing it) with the tokenizer files from `tokenizerDirectory`;
+    /// with `dense`, a model with masked weights (``WeightMaskable``) stores them as zeros.
+    public static func save(_ model: any Model, to folder: String, tokenizerDirectory: String, dense: Bool = false) throws {
         try? FileManager.default.removeItem(atPath: folder)
-        try model.save(to: folder)
+        if dense, let maskable = model as? any WeightMaskable {
+            try maskable.saveDense(to: folder)
+        } else {
+            try model.save(to: folder)
+        }
         try WordPieceTokenizer.copyFiles(from: tokenizerDirectory, to: folder)
     }
 

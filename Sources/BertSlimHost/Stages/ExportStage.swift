@@ -1,5 +1,4 @@
 import BertSlimSDK
-import Foundation
 
 /// `export:` — writes the current model as a model folder under the run's `exports/<name>`
 /// (a Hugging Face folder for BERT models). Never reused from the stage cache: exports belong
@@ -10,7 +9,8 @@ public struct ExportStage: Stage, Equatable {
     static let isCached = false
 
     public var name: String?
-    /// Pruned (masked) BERT weights written dense, as the Hugging Face folder transformers loads.
+    /// Pruned (masked) weights written dense (``WeightMaskable/saveDense(to:)``): for BERT the
+    /// Hugging Face folder transformers loads.
     public var dense = false
     public init() {}
     public static var keys: [SettingKey<ExportStage>] { [
@@ -23,13 +23,7 @@ public struct ExportStage: Stage, Equatable {
         let origin = run.state.models.last?.origin ?? "model"
         let folder = run.state.exportPrefix + (name ?? "\(run.index)-\(origin.split(separator: ".").last ?? "model")")
         let target = run.experiment.out.appendingPathComponent("exports/\(folder)").path
-        let model = try run.currentModel()
-        if dense, let bert = model as? BertModel {
-            try? FileManager.default.removeItem(atPath: target)
-            try bert.save(to: target, tokenizerDirectory: run.state.tokenizerDirectory, dense: true)
-        } else {
-            try run.state.save(model, to: target)
-        }
+        try run.state.save(try run.currentModel(), to: target, dense: dense)
         run.emit(.note("[\(run.point)] exported \(target)"))
         var record = StageRecord(type: Self.type)
         record.export = "exports/\(folder)"

@@ -44,6 +44,10 @@ extension BertModel: WeightMaskable, NeuronPrunable {
         return all
     }
 
+    public func saveDense(to directory: String) throws {
+        try save(to: directory, tokenizerDirectory: nil, dense: true)
+    }
+
     public var intermediateSizes: [Int] { layers.map { $0.intermediate.shape[0] } }
 
     public var originalIntermediateSize: Int { config.originalIntermediateSize ?? config.intermediateSize }

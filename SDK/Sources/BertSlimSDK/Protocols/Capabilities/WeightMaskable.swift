@@ -7,6 +7,10 @@
 public protocol WeightMaskable: Model {
     /// The Linear weights (`(out, in)`) that may be masked, by name, in forward order.
     var maskableWeights: [(name: String, parameter: Parameter)] { get }
+
+    /// Writes the model's folder with masked entries stored as zeros and no masks: the folder
+    /// other tools load (BERT: `model.safetensors`, which transformers reads).
+    func saveDense(to directory: String) throws
 }
 
 extension WeightMaskable {
