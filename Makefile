@@ -3,7 +3,7 @@ SHELL := /bin/bash
 SYSTEM_PACKAGES := libdnnl-dev libltdl-dev libsqlite3-dev
 SWIFT_BUILD_FLAGS ?=
 
-.PHONY: demo test build release deps assets venv fixtures clean sdk
+.PHONY: demo test build release deps assets assets-large venv fixtures clean sdk
 
 # Debian packages, installed when missing (needs root).
 deps:
@@ -15,6 +15,10 @@ deps:
 
 assets:
 	@scripts/fetch-assets.sh
+
+# The base-size teacher too (all-mpnet-base-v2, 438 MB); not needed by `make test`.
+assets-large:
+	@scripts/fetch-assets.sh --large
 
 venv:
 	@scripts/setup-venv.sh
@@ -29,7 +33,7 @@ release: deps
 # which caps oneDNN too), so that a machine with AVX-512 also proves the AVX2, AVX-VNNI and
 # portable paths. A cap above what the CPU has runs at the CPU's level.
 ISA_CAPS := avx2 avx2_vnni avx512 avx512_vnni baseline
-ISA_SUITES := KernelReferenceTests|LSTMTests|KernelVariantTests|Int8KernelTests|LowBitKernelTests|LowBitQuantizationTests|LowBitQuantizerTests|FusedAttentionTests|GoldenTests|PackedLinearTests|SparseLinearTests|ConcurrentKernelTests|TrainingTests|BertParityTests|Q8BERTTests
+ISA_SUITES := KernelReferenceTests|LSTMTests|KernelVariantTests|Int8KernelTests|LowBitKernelTests|LowBitQuantizationTests|LowBitQuantizerTests|FusedAttentionTests|GoldenTests|PackedLinearTests|SparseLinearTests|MPNetTests|ConcurrentKernelTests|TrainingTests|BertParityTests|Q8BERTTests
 
 test: deps assets
 	swift build --build-tests $(SWIFT_BUILD_FLAGS)
@@ -55,6 +59,7 @@ fixtures: venv assets
 	.venv/bin/python scripts/make-bilstm-fixtures.py
 	.venv/bin/python scripts/make-hessian-fixtures.py
 	.venv/bin/python scripts/make-tinybert-fixtures.py
+	.venv/bin/python scripts/make-mpnet-fixtures.py
 	.venv/bin/python scripts/check-tokenizer.py --fixtures
 
 # Fine-tunes MiniLM on MR (finished stages are cached in runs/cache, so a rerun reuses the

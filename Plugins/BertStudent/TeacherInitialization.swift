@@ -9,7 +9,7 @@ import BertSlimSDK
 /// - Returns: per student layer, the teacher layer it now holds (nil: kept as it was).
 func copyTeacherWeights(into student: BertModel, from teacher: BertModel, layerMap: [Int]) -> [Int?] {
     let source = Dictionary(teacher.namedParameters.map { ($0.name, $0.parameter) }, uniquingKeysWith: { a, _ in a })
-    for (name, parameter) in student.namedParameters where !name.hasPrefix("encoder.") {
+    for (name, parameter) in student.namedParameters where !name.hasPrefix("encoder.layer.") {
         if let from = source[name], from.shape == parameter.shape { parameter.value = from.value.copy() }
     }
     return layerMap.enumerated().map { index, teacherLayer in

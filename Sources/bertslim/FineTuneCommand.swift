@@ -57,7 +57,7 @@ struct FineTune: ParsableCommand {
         let bert = try BertModel.load(directory: model)
         // Both checked before any work: a batch past the positions would stop training
         // midway, and an unwritable --out would lose all of it at the end.
-        let positions = bert.config.maxPositionEmbeddings
+        let positions = bert.config.maxSequenceLength
         guard maxLength <= positions else {
             throw CommandError("--max-length \(maxLength) is more than the \(positions) positions (max_position_embeddings) of the model")
         }

@@ -51,7 +51,7 @@ struct Predict: ParsableCommand {
         if labels.isEmpty {
             FileHandle.standardError.write(Data("\(model): no classification head; printing hidden states only\n".utf8))
         }
-        let maxLength = min(self.maxLength, (network as? any BertEncoderProviding)?.bertEncoder.config.maxPositionEmbeddings ?? self.maxLength)
+        let maxLength = min(self.maxLength, (network as? any BertEncoderProviding)?.bertEncoder.config.maxSequenceLength ?? self.maxLength)
         for start in stride(from: 0, to: inputs.count, by: 32) {
             let chunk = inputs[start..<min(start + 32, inputs.count)]
             let encodings = chunk.map { tokenizer.encode($0.text, pair: $0.pair, maxLength: maxLength) }

@@ -162,7 +162,7 @@ struct FirstPartyPluginTests {
               version:  1.0.0
               license:  Apache-2.0
               file:     \(build)/libBasicLosses.so
-              sdk:      1.4.0 (this host: 1.4.0)
+              sdk:      1.5.0 (this host: 1.5.0)
               build:    \(SDKBuildInfo.current.buildID)
               abi:      1.2, descriptor 96 bytes
               components:

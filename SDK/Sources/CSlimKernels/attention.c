@@ -69,11 +69,11 @@ int slim_attention_context(const float *probabilities, const float *v, float *co
 }
 
 int slim_attention_fused(const float *q, const float *k, const float *v, int64_t ld, const float *mask,
-                         float *context, int64_t b, int64_t h, int64_t t, int64_t d) {
+                         const float *bias, float *context, int64_t b, int64_t h, int64_t t, int64_t d) {
     slim_range_fn kernel = slim_attention_fused_kernel(d);
     if (!kernel) return dnnl_unimplemented;
     int64_t tp = (t + FUSED_CHUNK - 1) / FUSED_CHUNK * FUSED_CHUNK;
-    struct fused_ctx c = {q, k, v, mask, context, h, t, d, tp, ld, 1.0f / sqrtf((float)d)};
+    struct fused_ctx c = {q, k, v, mask, bias, context, h, t, d, tp, ld, 1.0f / sqrtf((float)d)};
     slim_parallel_for(b * h, 1, kernel, &c);
     return 0;
 }

@@ -115,9 +115,11 @@ AVX512_INLINE void fused_context(const int R, const int DV, const float *s, int6
 
 // Rows [i, i + R) of one head: scores, softmax, context.
 AVX512_INLINE void fused_rows(const int R, const int DV, const struct fused_ctx *c, const float *q,
-                              const float *v, float *out, const float *kt, const float *mask, float *s) {
+                              const float *v, float *out, const float *kt, const float *mask, const float *bias,
+                              float *s) {
     float inv[8];
     fused_scores(R, q, c->ld, kt, c->tp, c->d, mask, c->scale, s);
+    fused_add_bias(R, s, c->tp, bias, c->t);
     for (int r = 0; r < R; r++) inv[r] = fused_exp_row(s + r * c->tp, c->tp);
     fused_context(R, DV, s, c->tp, v, c->ld, c->t, inv, out, c->h * c->d);
 }
@@ -141,8 +143,8 @@ AVX512_INLINE void fused_head(const int DV, const struct fused_ctx *c, int64_t t
     const float *q = c->q + in, *v = c->v + in;
     float *out = c->context + at;
     int64_t i = 0;
-    for (; i + R <= t; i += R) fused_rows(R, DV, c, q + i * ld, v, out + i * width, kt, mask, s);
-    for (; i < t; i++) fused_rows(1, DV, c, q + i * ld, v, out + i * width, kt, mask, s);
+    for (; i + R <= t; i += R) fused_rows(R, DV, c, q + i * ld, v, out + i * width, kt, mask, fused_bias_row(c, head, i), s);
+    for (; i < t; i++) fused_rows(1, DV, c, q + i * ld, v, out + i * width, kt, mask, fused_bias_row(c, head, i), s);
 }
 
 AVX512 void slim_attention_fused_avx512(void *ctx, int64_t lo, int64_t hi) {

@@ -1,7 +1,7 @@
 // Fused inference attention in portable vector C, compiled for AVX2 + FMA and for baseline
 // x86-64 (VARIANTS): the same one-pass plan as attention_avx512.c, with 8-float vectors. Per
 // (batch, head): Kᵀ copied into a zero-padded (D, Tp) block; for 4 query rows at a time the
-// scores go to a (4, Tp) buffer in 16-column tiles, the softmax runs on it, and P·V
+// scores go to a (4, Tp) buffer in 16-column tiles (plus the bias, if any), the softmax runs on it, and P·V
 // accumulates 16 output columns at a time. The (B, H, T, T) scores never reach memory.
 #include "attention_fused.h"
 #include "kernels_internal.h"
@@ -90,9 +90,10 @@ static inline __attribute__((always_inline)) void fused_context(const int R, con
 // Rows [i, i + R) of one head: scores, softmax, context.
 static inline __attribute__((always_inline)) void fused_rows(const int R, const struct fused_ctx *c, const float *q,
                                                              const float *v, float *out, const float *kt,
-                                                             const float *mask, float *s) {
+                                                             const float *mask, const float *bias, float *s) {
     float inv[ROWS];
     fused_scores(R, q, c->ld, kt, c->tp, c->d, mask, c->scale, s);
+    fused_add_bias(R, s, c->tp, bias, c->t);
     for (int r = 0; r < R; r++) inv[r] = fused_exp_row(s + r * c->tp, c->tp);
     fused_context(R, s, c->tp, v, c->ld, c->t, c->d, inv, out, c->h * c->d);
 }
@@ -115,8 +116,9 @@ LOOP fused_vec_range(void *ctx, int64_t lo, int64_t hi) {
         const float *q = c->q + in, *v = c->v + in;
         float *out = c->context + at;
         int64_t i = 0;
-        for (; i + ROWS <= t; i += ROWS) fused_rows(ROWS, c, q + i * ld, v, out + i * width, kt, mask, s);
-        for (; i < t; i++) fused_rows(1, c, q + i * ld, v, out + i * width, kt, mask, s);
+        for (; i + ROWS <= t; i += ROWS)
+            fused_rows(ROWS, c, q + i * ld, v, out + i * width, kt, mask, fused_bias_row(c, head, i), s);
+        for (; i < t; i++) fused_rows(1, c, q + i * ld, v, out + i * width, kt, mask, fused_bias_row(c, head, i), s);
     }
     free(scratch);
 }

@@ -31,10 +31,10 @@ extension Recipe {
         } catch {
             throw refuse(path, "\(error)")
         }
-        if data.maxLength > config.maxPositionEmbeddings {
+        if data.maxLength > config.maxSequenceLength {
             throw RecipeError.invalidValue(
                 path: "data.max_length",
-                reason: "\(data.maxLength) is more than the \(config.maxPositionEmbeddings) positions (max_position_embeddings) of \(folder)",
+                reason: "\(data.maxLength) is more than the \(config.maxSequenceLength) positions (max_position_embeddings) of \(folder)",
                 at: document.location(of: "data.max_length") ?? document.location(of: "data"))
         }
         let vocabulary: Vocabulary
@@ -52,6 +52,6 @@ extension Recipe {
                          + "(\(config.labels.joined(separator: ", "))), but data.train has \(labels.count) "
                          + "(\(labels.names.joined(separator: ", ")))")
         }
-        return config.maxPositionEmbeddings
+        return config.maxSequenceLength
     }
 }

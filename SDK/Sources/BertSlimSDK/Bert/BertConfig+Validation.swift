@@ -7,9 +7,21 @@ extension BertConfig {
     public func validate(file: String) throws {
         let positive: [(String, Int)] = [("vocab_size", vocabSize), ("hidden_size", hiddenSize),
                                          ("num_attention_heads", numAttentionHeads), ("intermediate_size", intermediateSize),
-                                         ("max_position_embeddings", maxPositionEmbeddings), ("type_vocab_size", typeVocabSize)]
+                                         ("max_position_embeddings", maxPositionEmbeddings)]
+            + (modelType == .bert ? [("type_vocab_size", typeVocabSize)] : [])
         for (key, value) in positive where value < 1 {
             throw BertError.invalidValue(file: file, key: key, reason: "\(value) must be at least 1")
+        }
+        if modelType == .mpnet {
+            // The bucket function needs an exact range of at least one distance each way.
+            guard relativeAttentionNumBuckets >= 4, relativeAttentionNumBuckets <= 1 << 20 else {
+                throw BertError.invalidValue(file: file, key: "relative_attention_num_buckets",
+                                             reason: "\(relativeAttentionNumBuckets) is not in 4...\(1 << 20)")
+            }
+            guard padTokenID < maxPositionEmbeddings - 1 else {
+                throw BertError.invalidValue(file: file, key: "pad_token_id",
+                                             reason: "\(padTokenID) leaves no positions (MPNet's start at pad_token_id + 1, below max_position_embeddings \(maxPositionEmbeddings))")
+            }
         }
         for (key, rate) in [("hidden_dropout_prob", hiddenDropoutProb), ("attention_probs_dropout_prob", attentionProbsDropoutProb)]
         where !(0..<1).contains(rate) {
@@ -75,7 +87,8 @@ extension BertConfig {
             }
         }
         let embeddings = product(sum(vocabSize, maxPositionEmbeddings, typeVocabSize), h)
-        return sum(embeddings, product(2, h), layers, product(h, h), h, product(labels.count, h), labels.count)
+        return sum(embeddings, product(2, h), layers, product(relativeAttentionNumBuckets, numAttentionHeads),
+                   product(h, h), h, product(labels.count, h), labels.count)
     }
 
     /// Checks the config against the shapes recorded in `checkpoint` before any tensor is
@@ -86,10 +99,11 @@ extension BertConfig {
     ///   or ``BertError/missingTensor(file:name:)``.
     public func validate(against checkpoint: SafetensorsFile, file: String) throws {
         func shape(_ name: String) throws -> [Int] {
-            if let entry = checkpoint.entry(named: name) ?? checkpoint.entry(named: "bert." + name) { return entry.shape }
+            let names = storedNames(of: name)
+            if let entry = names.lazy.compactMap({ checkpoint.entry(named: $0) }).first { return entry.shape }
             // A pruned weight of model.sparse.safetensors.
-            for stored in [name, "bert." + name] { if let shape = try BertModel.csrShape(stored, in: checkpoint) { return shape } }
-            throw BertError.missingTensor(file: checkpoint.path, name: name)
+            for stored in names { if let shape = try BertModel.csrShape(stored, in: checkpoint) { return shape } }
+            throw BertError.missingTensor(file: checkpoint.path, name: names[0])
         }
         // `value` units of `unit` values each (heads of `headSize`) along `axis` of `tensor`.
         func expect(_ key: String, _ value: Int, _ tensor: String, axis: Int, unit: Int = 1) throws {
@@ -102,7 +116,12 @@ extension BertConfig {
         try expect("hidden_size", hiddenSize, "embeddings.word_embeddings.weight", axis: 1)
         try expect("vocab_size", vocabSize, "embeddings.word_embeddings.weight", axis: 0)
         try expect("max_position_embeddings", maxPositionEmbeddings, "embeddings.position_embeddings.weight", axis: 0)
-        try expect("type_vocab_size", typeVocabSize, "embeddings.token_type_embeddings.weight", axis: 0)
+        switch modelType {
+        case .bert: try expect("type_vocab_size", typeVocabSize, "embeddings.token_type_embeddings.weight", axis: 0)
+        case .mpnet:
+            try expect("relative_attention_num_buckets", relativeAttentionNumBuckets, BertModel.relativeAttentionBiasName, axis: 0)
+            try expect("num_attention_heads", numAttentionHeads, BertModel.relativeAttentionBiasName, axis: 1)
+        }
         let stored = Self.layerCount(in: checkpoint.names)
         guard stored == numHiddenLayers else {
             let range = stored == 0 ? "no encoder.layer.N tensors" : "\(stored) layers (encoder.layer.0 to encoder.layer.\(stored - 1))"
@@ -121,11 +140,11 @@ extension BertConfig {
         }
     }
 
-    /// The number of `encoder.layer.N.` blocks among `names` (with or without `bert.`).
+    /// The number of `encoder.layer.N.` blocks among `names` (with or without `bert.` or `mpnet.`).
     static func layerCount(in names: [String]) -> Int {
         var layers = Set<Int>()
         for name in names {
-            let plain = name.hasPrefix("bert.") ? name.dropFirst(5) : Substring(name)
+            let plain = name.removingPrefix("bert.") ?? name.removingPrefix("mpnet.") ?? name
             guard plain.hasPrefix("encoder.layer.") else { continue }
             let rest = plain.dropFirst("encoder.layer.".count)
             if let index = Int(rest.prefix(while: \.isNumber)) { layers.insert(index) }

@@ -7,6 +7,10 @@ internal import Foundation
 /// export reloads in transformers; per-layer FFN widths, which transformers cannot express,
 /// go in `bertslim_intermediate_sizes`.
 public struct BertConfig: Equatable, Sendable {
+    /// The encoder variant (`model_type`): BERT, or MPNet's variant of it.
+    public var modelType: ModelType = .bert
+    /// MPNet's relative-position buckets (`relative_attention_num_buckets`; 0 for BERT).
+    public var relativeAttentionNumBuckets = 0
     public var vocabSize: Int
     public var hiddenSize: Int
     public var numHiddenLayers: Int
@@ -29,6 +33,20 @@ public struct BertConfig: Equatable, Sendable {
     public var originalIntermediateSize: Int?
     /// Class names in id order (empty: no classification head).
     public var labels: [String]
+
+    /// The encoders BertSlim runs: BERT, and MPNet (Song et al. 2020), which differs from it in
+    /// a learned relative-position bias added to every layer's attention scores (T5-style log
+    /// buckets, one table shared by the layers), position ids that start after the padding id,
+    /// no token-type embeddings, and its tensor names.
+    public enum ModelType: String, Sendable {
+        case bert, mpnet
+    }
+
+    /// The longest batch the position table covers: `max_position_embeddings` for BERT; for
+    /// MPNet, whose positions start at `pad_token_id + 1`, that many fewer.
+    public var maxSequenceLength: Int {
+        modelType == .mpnet ? max(0, maxPositionEmbeddings - padTokenID - 1) : maxPositionEmbeddings
+    }
 
     /// Width of one attention head.
     public var headSize: Int { hiddenSize / numAttentionHeads }
@@ -107,6 +125,21 @@ extension BertConfig {
             }
             return sizes
         }
+        let modelType: ModelType
+        switch object["model_type"] {
+        case nil: modelType = .bert
+        case let name as String:
+            guard let known = ModelType(rawValue: name) else {
+                throw BertError.invalidValue(file: file, key: "model_type", reason: "unknown model type '\(name)' (BertSlim runs 'bert' and 'mpnet')")
+            }
+            modelType = known
+        case let raw?: throw BertError.invalidValue(file: file, key: "model_type", reason: "expected a string, got \(describeJSON(raw))")
+        }
+        // Keys of the other variant would be silently ignored: refuse them instead.
+        let foreign = modelType == .bert ? ["relative_attention_num_buckets"] : ["type_vocab_size", "position_embedding_type"]
+        if let key = foreign.first(where: { object[$0] != nil }) {
+            throw BertError.invalidValue(file: file, key: key, reason: "is not a field of model_type '\(modelType.rawValue)'")
+        }
         if let act = object["hidden_act"] as? String, act != "gelu" {
             throw BertError.invalidValue(file: file, key: "hidden_act", reason: "only 'gelu' (erf) is supported, got '\(act)'")
         }
@@ -138,36 +171,44 @@ extension BertConfig {
             }
             labels = pairs.map(\.1)
         }
-        let isClassifier = (object["architectures"] as? [String])?.contains("BertForSequenceClassification") ?? false
+        let isClassifier = (object["architectures"] as? [String])?.contains(modelType.classifierArchitecture) ?? false
         if !isClassifier { labels = [] }
         self.init(
             vocabSize: try int("vocab_size"), hiddenSize: try int("hidden_size"),
             numHiddenLayers: try int("num_hidden_layers"), numAttentionHeads: try int("num_attention_heads"),
             intermediateSize: try int("intermediate_size"),
             maxPositionEmbeddings: try int("max_position_embeddings", default: 512),
-            typeVocabSize: try int("type_vocab_size", default: 2),
-            layerNormEps: try float("layer_norm_eps", default: 1e-12),
+            typeVocabSize: modelType == .mpnet ? 0 : try int("type_vocab_size", default: 2),
+            layerNormEps: try float("layer_norm_eps", default: modelType == .mpnet ? 1e-5 : 1e-12),
             hiddenDropoutProb: try float("hidden_dropout_prob", default: 0.1),
             attentionProbsDropoutProb: try float("attention_probs_dropout_prob", default: 0.1),
-            padTokenID: try int("pad_token_id", default: 0), prunedHeads: pruned,
+            padTokenID: try int("pad_token_id", default: modelType == .mpnet ? 1 : 0), prunedHeads: pruned,
             intermediateSizes: try intermediateSizes(),
             labels: labels)
         originalIntermediateSize = try optionalInt("bertslim_original_intermediate_size")
+        self.modelType = modelType
+        if modelType == .mpnet { relativeAttentionNumBuckets = try int("relative_attention_num_buckets", default: 32) }
         try validate(file: file)
     }
 
     /// The Hugging Face `config.json` for this architecture.
     public func jsonObject() -> [String: Any] {
         var object: [String: Any] = [
-            "model_type": "bert", "vocab_size": vocabSize, "hidden_size": hiddenSize,
+            "model_type": modelType.rawValue, "vocab_size": vocabSize, "hidden_size": hiddenSize,
             "num_hidden_layers": numHiddenLayers, "num_attention_heads": numAttentionHeads,
             "intermediate_size": intermediateSize, "max_position_embeddings": maxPositionEmbeddings,
-            "type_vocab_size": typeVocabSize, "layer_norm_eps": layerNormEps, "hidden_act": "gelu",
+            "layer_norm_eps": layerNormEps, "hidden_act": "gelu",
             "hidden_dropout_prob": hiddenDropoutProb, "attention_probs_dropout_prob": attentionProbsDropoutProb,
-            "pad_token_id": padTokenID, "position_embedding_type": "absolute",
-            "initializer_range": 0.02,
-            "architectures": [labels.isEmpty ? "BertModel" : "BertForSequenceClassification"],
+            "pad_token_id": padTokenID, "initializer_range": 0.02,
+            "architectures": [labels.isEmpty ? modelType.baseArchitecture : modelType.classifierArchitecture],
         ]
+        switch modelType {
+        case .bert:
+            object["type_vocab_size"] = typeVocabSize
+            object["position_embedding_type"] = "absolute"
+        case .mpnet:
+            object["relative_attention_num_buckets"] = relativeAttentionNumBuckets
+        }
         if !prunedHeads.isEmpty {
             object["pruned_heads"] = Dictionary(uniqueKeysWithValues: prunedHeads.map { (String($0.key), $0.value) })
         }
@@ -186,6 +227,13 @@ extension BertConfig {
         let data = try JSONSerialization.data(withJSONObject: jsonObject(), options: [.prettyPrinted, .sortedKeys])
         try data.write(to: URL(fileURLWithPath: path), options: .atomic)
     }
+}
+
+extension BertConfig.ModelType {
+    /// transformers' class for the bare encoder.
+    var baseArchitecture: String { self == .bert ? "BertModel" : "MPNetModel" }
+    /// transformers' class for the encoder with a sequence-classification head.
+    var classifierArchitecture: String { self == .bert ? "BertForSequenceClassification" : "MPNetForSequenceClassification" }
 }
 
 /// Whether a value from `JSONSerialization` was written `true` or `false` (Foundation hands

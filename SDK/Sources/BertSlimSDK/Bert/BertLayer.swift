@@ -59,21 +59,24 @@ public final class BertLayer {
     /// - Parameters:
     ///   - x: `(B, T, H)`.
     ///   - mask: additive padding mask `(B, T)` (0 keep, very negative drop).
+    ///   - positionBias: `(heads, T, T)` added to the attention scores (MPNet's relative-position
+    ///     bias), or nil.
     ///   - headGate: `(heads)` multiplying each head's attention probabilities (Sixteen
     ///     Heads' ξ, or hard-concrete gates), or nil.
     ///   - neuronGate: `(ffn)` multiplying each FFN neuron's activation, or nil.
     ///   - dropout: rates and generator when training, nil otherwise.
-    public func forward(_ x: Tensor, mask: Tensor, headGate: Tensor? = nil, neuronGate: Tensor? = nil, keep: OutputRequest = [],
-                        dropout: DropoutContext? = nil) -> Output {
+    public func forward(_ x: Tensor, mask: Tensor, positionBias: Tensor?, headGate: Tensor? = nil, neuronGate: Tensor? = nil,
+                        keep: OutputRequest = [], dropout: DropoutContext? = nil) -> Output {
         if headGate == nil, neuronGate == nil, dropout == nil, linearTransform == nil,
            !keep.contains(.attentionScores), !keep.contains(.attentionProbabilities), !isRecording(x) {
-            return Output(hidden: inferenceForward(x, mask: mask))
+            return Output(hidden: inferenceForward(x, mask: mask, positionBias: positionBias))
         }
         let q = splitHeads(dense(x, query, queryBias), heads: heads)
         let k = splitHeads(dense(x, key, keyBias), heads: heads)
         let v = splitHeads(dense(x, value, valueBias), heads: heads)
         // scores: (B, heads, T, T) = q kᵀ / √d
-        let scores = matmul(q, k, transposeB: true, alpha: 1 / Float(headSize).squareRoot())
+        var scores = matmul(q, k, transposeB: true, alpha: 1 / Float(headSize).squareRoot())
+        if let positionBias { scores = scores + positionBias.reshaped([1] + positionBias.shape) }
         var probabilities = softmax(scores, additiveMask: mask)
         if let headGate {
             precondition(headGate.shape == [heads], "head gate \(headGate.shape) for a layer with \(heads) heads")
@@ -96,6 +99,13 @@ public final class BertLayer {
                       scores: keep.contains(.attentionScores) ? scores : nil,
                       probabilities: keep.contains(.attentionProbabilities) ? probabilities : nil)
     }
+
+    /// ``forward(_:mask:positionBias:headGate:neuronGate:keep:dropout:)`` without a position bias
+    /// (BERT's layers; SDK 1.4's form).
+    public func forward(_ x: Tensor, mask: Tensor, headGate: Tensor? = nil, neuronGate: Tensor? = nil, keep: OutputRequest = [],
+                        dropout: DropoutContext? = nil) -> Output {
+        forward(x, mask: mask, positionBias: nil, headGate: headGate, neuronGate: neuronGate, keep: keep, dropout: dropout)
+    }
 }
 
 extension BertLayer {
@@ -107,9 +117,9 @@ extension BertLayer {
     /// The forward pass when nothing is recorded and no internals are asked for: attention
     /// in one pass per head with the scores kept in cache (``fusedAttention(query:key:value:heads:mask:)``),
     /// equal to the general path up to float summation order.
-    fileprivate func inferenceForward(_ x: Tensor, mask: Tensor) -> Tensor {
+    fileprivate func inferenceForward(_ x: Tensor, mask: Tensor, positionBias: Tensor?) -> Tensor {
         let context = fusedAttention(query: dense(x, query, queryBias), key: dense(x, key, keyBias),
-                                     value: dense(x, value, valueBias), heads: heads, mask: mask)
+                                     value: dense(x, value, valueBias), heads: heads, mask: mask, bias: positionBias)
         let attentionOut = layerNorm(dense(context, attentionOutput, attentionOutputBias) + x,
                                      gamma: attentionNormWeight.tensor, beta: attentionNormBias.tensor, eps: eps)
         let inner = dense(attentionOut, intermediate, intermediateBias, gelu: true)

@@ -20,18 +20,19 @@ extension BertModel {
     }
 
     /// Copies every parameter from a checkpoint by its Hugging Face name, with or without
-    /// the `bert.` prefix; a weight stored in CSR form (`model.sparse.safetensors`) comes back
-    /// with its pruning mask. Tensors the model does not have (`embeddings.position_ids`, MLM
-    /// heads) are ignored.
+    /// the `bert.` (MPNet: `mpnet.`) prefix (``BertConfig/storedNames(of:)``); a weight stored in
+    /// CSR form (`model.sparse.safetensors`) comes back with its pruning mask. Tensors the model
+    /// does not have (`embeddings.position_ids`, MLM heads) are ignored.
     /// - Throws: `BertError.missingTensor` / `.shapeMismatch` naming the tensor.
     public func loadWeights(from file: SafetensorsFile) throws {
         for (name, parameter) in namedParameters {
-            if let sparse = [name, "bert." + name].first(where: { file.entry(named: $0 + ".csr_shape") != nil }) {
+            let names = config.storedNames(of: name)
+            if let sparse = names.first(where: { file.entry(named: $0 + ".csr_shape") != nil }) {
                 try loadSparse(parameter, stored: sparse, from: file)
                 continue
             }
-            guard let stored = [name, "bert." + name].first(where: { file.entry(named: $0) != nil }) else {
-                throw BertError.missingTensor(file: file.path, name: name)
+            guard let stored = names.first(where: { file.entry(named: $0) != nil }) else {
+                throw BertError.missingTensor(file: file.path, name: names[0])
             }
             parameter.mask = nil
             let value = try file.tensor(named: stored)
@@ -43,12 +44,15 @@ extension BertModel {
     }
 
     /// The weights under the names transformers' `BertForSequenceClassification` (or
-    /// `BertModel`, without a head) expects.
+    /// `BertModel`, without a head; MPNet's classes for MPNet) expects.
     public func exportedTensors() -> [String: Tensor] {
-        let prefix = classifierWeight == nil ? "" : "bert."
-        return Dictionary(uniqueKeysWithValues: namedParameters.map { name, parameter in
-            (name.hasPrefix("classifier.") ? name : prefix + name, parameter.value)
-        })
+        Dictionary(uniqueKeysWithValues: exportedParameters.map { ($0.name, $0.parameter.value) })
+    }
+
+    /// Every parameter under the name export writes (``BertConfig/exportedName(of:classifier:)``).
+    var exportedParameters: [(name: String, parameter: Parameter)] {
+        let classifier = classifierWeight != nil
+        return namedParameters.map { (config.exportedName(of: $0.name, classifier: classifier), $0.parameter) }
     }
 
     /// Writes a Hugging Face model directory: `config.json`, `model.safetensors` and, when

@@ -44,8 +44,8 @@ extension BertModel: HeadPrunable {
         for (l, gate) in headGates.enumerated() where gate.shape != [layers[l].heads] {
             throw HeadPruningError.gateShape(layer: l, expected: [layers[l].heads], found: gate.shape)
         }
-        guard batch.length <= config.maxPositionEmbeddings else {
-            throw HeadPruningError.sequenceTooLong(tokens: batch.length, positions: config.maxPositionEmbeddings)
+        guard batch.length <= config.maxSequenceLength else {
+            throw HeadPruningError.sequenceTooLong(tokens: batch.length, positions: config.maxSequenceLength)
         }
         return try run(batch, request: request, headGates: headGates, training: training)
     }

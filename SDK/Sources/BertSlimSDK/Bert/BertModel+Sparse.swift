@@ -7,7 +7,7 @@ internal import Foundation
 /// instead of `model.safetensors`, so that transformers refuses the folder (no weights file it
 /// knows) rather than loading it with weights missing; `bertslim export --dense` writes the
 /// Hugging Face folder. For a weight `W` (its Hugging Face name, e.g.
-/// `bert.encoder.layer.0.intermediate.dense.weight`) the file holds
+/// `bert.encoder.layer.0.intermediate.dense.weight`, ``BertConfig/exportedName(of:classifier:)``) the file holds
 ///
 /// | tensor | dtype | shape |
 /// |---|---|---|
@@ -36,11 +36,10 @@ extension BertModel {
 
     /// The tensors of `model.sparse.safetensors`: masked weights in CSR form, the rest dense.
     func sparseTensors() -> [String: SafetensorsValue] {
-        let masks = Dictionary(uniqueKeysWithValues: namedParameters.map { ($0.name, $0.parameter.mask) })
         var values: [String: SafetensorsValue] = [:]
-        for (name, value) in exportedTensors() {
-            let plain = name.hasPrefix("bert.") ? String(name.dropFirst(5)) : name
-            guard let mask = masks[plain] ?? nil else {
+        for (name, parameter) in exportedParameters {
+            let value = parameter.value
+            guard let mask = parameter.mask else {
                 values[name] = .float(value)
                 continue
             }

@@ -3,10 +3,19 @@
 /// Face (`embeddings.word_embeddings.weight`, `encoder.layer.3.attention.self.query.weight`,
 /// `pooler.dense.weight`, `classifier.weight`), so checkpoints and selectors line up with
 /// the ecosystem.
+///
+/// The same class runs MPNet (`config.modelType == .mpnet`): no token-type embeddings, position
+/// ids counted from `pad_token_id + 1` over the non-padding tokens, and a relative-position
+/// bias (``relativeAttentionBias``) added to every layer's attention scores. Its parameters
+/// carry BERT's names; files use MPNet's (``BertConfig/storedNames(of:)``).
 public final class BertModel {
     /// The architecture, kept in step with pruning (heads, FFN widths).
     public internal(set) var config: BertConfig
+    /// Token-type embeddings are `(0, hidden)` for MPNet, which has none.
     public let wordEmbeddings, positionEmbeddings, tokenTypeEmbeddings: Parameter
+    /// MPNet's relative-position bias, `(buckets, heads)` indexed by original head (one table
+    /// for every layer; a layer with pruned heads reads the columns of those it keeps); nil for BERT.
+    public let relativeAttentionBias: Parameter?
     public let embeddingNormWeight, embeddingNormBias: Parameter
     public internal(set) var layers: [BertLayer]
     public let poolerWeight, poolerBias: Parameter
@@ -29,6 +38,7 @@ public final class BertModel {
         wordEmbeddings = weight([config.vocabSize, h])
         positionEmbeddings = weight([config.maxPositionEmbeddings, h])
         tokenTypeEmbeddings = weight([config.typeVocabSize, h])
+        relativeAttentionBias = config.modelType == .mpnet ? weight([config.relativeAttentionNumBuckets, config.numAttentionHeads]) : nil
         embeddingNormWeight = Parameter(.ones([h]))
         embeddingNormBias = Parameter(.zeros([h]))
         layers = (0..<config.numHiddenLayers).map { l in
@@ -46,11 +56,14 @@ public final class BertModel {
     /// Every parameter by its Hugging Face name (base-model names without a `bert.` prefix), then
     /// those of an installed ``LinearTransform`` (`linear_transform.<name>`).
     public var namedParameters: [(name: String, parameter: Parameter)] {
-        var values = [wordEmbeddings, positionEmbeddings, tokenTypeEmbeddings, embeddingNormWeight, embeddingNormBias]
+        var values = [wordEmbeddings, positionEmbeddings]
+        if relativeAttentionBias == nil { values.append(tokenTypeEmbeddings) }
+        values += [embeddingNormWeight, embeddingNormBias]
         for layer in layers { values += layer.namedParameters.map(\.1) }
+        if let relativeAttentionBias { values.append(relativeAttentionBias) }
         values += [poolerWeight, poolerBias]
         if let classifierWeight, let classifierBias { values += [classifierWeight, classifierBias] }
-        let names = Self.parameterNames(layers: layers.count, classifier: classifierWeight != nil)
+        let names = Self.parameterNames(modelType: config.modelType, layers: layers.count, classifier: classifierWeight != nil)
         return zip(names, values).map { (name: $0, parameter: $1) }
             + (linearTransform?.parameters ?? []).map { (name: "linear_transform." + $0.name, parameter: $0.parameter) }
     }
@@ -58,10 +71,27 @@ public final class BertModel {
     /// The Hugging Face names of a BERT's parameters (without `bert.`), in ``namedParameters``
     /// order: what a selector may match, known from the config alone.
     public static func parameterNames(layers: Int, classifier: Bool) -> [String] {
-        ["embeddings.word_embeddings.weight", "embeddings.position_embeddings.weight", "embeddings.token_type_embeddings.weight",
-         "embeddings.LayerNorm.weight", "embeddings.LayerNorm.bias"]
-            + (0..<layers).flatMap { l in BertLayer.parameterNames.map { "encoder.layer.\(l).\($0)" } }
-            + ["pooler.dense.weight", "pooler.dense.bias"] + (classifier ? ["classifier.weight", "classifier.bias"] : [])
+        parameterNames(modelType: .bert, layers: layers, classifier: classifier)
+    }
+
+    /// The parameter names of a model with `config` (BERT's names for either variant).
+    public static func parameterNames(config: BertConfig) -> [String] {
+        parameterNames(modelType: config.modelType, layers: config.numHiddenLayers, classifier: !config.labels.isEmpty)
+    }
+
+    /// The name of MPNet's relative-position bias table.
+    public static let relativeAttentionBiasName = "encoder.relative_attention_bias.weight"
+
+    private static func parameterNames(modelType: BertConfig.ModelType, layers: Int, classifier: Bool) -> [String] {
+        let mpnet = modelType == .mpnet
+        var names = ["embeddings.word_embeddings.weight", "embeddings.position_embeddings.weight"]
+        if !mpnet { names.append("embeddings.token_type_embeddings.weight") }
+        names += ["embeddings.LayerNorm.weight", "embeddings.LayerNorm.bias"]
+        names += (0..<layers).flatMap { l in BertLayer.parameterNames.map { "encoder.layer.\(l).\($0)" } }
+        if mpnet { names.append(relativeAttentionBiasName) }
+        names += ["pooler.dense.weight", "pooler.dense.bias"]
+        if classifier { names += ["classifier.weight", "classifier.bias"] }
+        return names
     }
 
     /// Gives the model a fresh classification head for `labels` (weights N(0, 0.02²)).
@@ -96,14 +126,15 @@ public final class BertModel {
     /// - Throws: ``BertError/sequenceTooLong(tokens:positions:)``,
     ///   ``BertError/tokenOutOfRange(id:vocabulary:)`` or ``BertError/segmentOutOfRange(id:types:)``.
     public func checkFits(_ batch: Batch) throws {
-        guard batch.length <= config.maxPositionEmbeddings else {
-            throw BertError.sequenceTooLong(tokens: batch.length, positions: config.maxPositionEmbeddings)
+        guard batch.length <= config.maxSequenceLength else {
+            throw BertError.sequenceTooLong(tokens: batch.length, positions: config.maxSequenceLength)
         }
         let vocabulary = config.vocabSize
         if let bad = batch.inputIDs.scalars.first(where: { $0 < 0 || Int($0) >= vocabulary }) {
             throw BertError.tokenOutOfRange(id: Int(bad), vocabulary: vocabulary)
         }
-        if let bad = batch.tokenTypeIDs.scalars.first(where: { $0 < 0 || Int($0) >= config.typeVocabSize }) {
+        // MPNet has no token types: segment ids are ignored.
+        if config.modelType == .bert, let bad = batch.tokenTypeIDs.scalars.first(where: { $0 < 0 || Int($0) >= config.typeVocabSize }) {
             throw BertError.segmentOutOfRange(id: Int(bad), types: config.typeVocabSize)
         }
     }
@@ -125,11 +156,11 @@ public final class BertModel {
             throw HeadPruningError.gateShape(layer: l, expected: [layers[l].heads], found: gate.shape)
         }
         let (b, t) = (batch.size, batch.length)
-        let positions = IntTensor(shape: [b, t], scalars: (0..<b).flatMap { _ in (0..<t).map(Int32.init) })
         var x = embedding(batch.inputIDs, table: embeddingTable(wordEmbeddings))
-            + embedding(positions, table: embeddingTable(positionEmbeddings))
-            + embedding(batch.tokenTypeIDs, table: embeddingTable(tokenTypeEmbeddings))
+            + embedding(positionIDs(batch), table: embeddingTable(positionEmbeddings))
+        if config.modelType == .bert { x = x + embedding(batch.tokenTypeIDs, table: embeddingTable(tokenTypeEmbeddings)) }
         x = layerNorm(x, gamma: embeddingNormWeight.tensor, beta: embeddingNormBias.tensor, eps: config.layerNormEps)
+        let positionBias = RelativePositionBias(model: self, length: t)
         let dropout = training ? DropoutContext(hiddenRate: config.hiddenDropoutProb,
                                                 attentionRate: config.attentionProbsDropoutProb,
                                                 generator: dropoutGenerator) : nil
@@ -144,7 +175,8 @@ public final class BertModel {
         if request.contains(.hiddenStates) { output.hiddenStates.append(x) }
         for (l, layer) in layers.enumerated() {
             if keepCLS { output.clsHiddenStates.append(clsState(x)) }
-            let result = layer.forward(x, mask: mask, headGate: headGates?[l], neuronGate: neuronGates?[l], keep: request, dropout: dropout)
+            let result = layer.forward(x, mask: mask, positionBias: positionBias?.forLayer(l), headGate: headGates?[l],
+                                       neuronGate: neuronGates?[l], keep: request, dropout: dropout)
             x = result.hidden
             if request.contains(.hiddenStates) { output.hiddenStates.append(x) }
             if let s = result.scores { output.attentionScores.append(s) }

@@ -105,6 +105,9 @@ public final class LowBitBertModel: LoadableModel, Dequantizable, CustomStringCo
     /// - Throws: what `pack` throws.
     public convenience init(converting model: BertModel, component: String, details: [String: Any] = [:],
                             pack: (_ name: String, _ weight: Tensor) throws -> LowBitWeight) throws {
+        guard model.config.modelType == .bert else {
+            throw ComponentError(component, "packs BERT encoders; this model is \(model.config.modelType.rawValue)")
+        }
         var weights: [String: LowBitWeight] = [:], floats: [String: Tensor] = [:], tables: [String: Int8Tensor] = [:]
         let encoder = Set((0..<model.config.numHiddenLayers).flatMap(Self.encoderLinearNames))
         for (name, parameter) in model.namedParameters where !name.hasPrefix("linear_transform.") {

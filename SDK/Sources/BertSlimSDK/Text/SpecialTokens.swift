@@ -10,6 +10,9 @@ public struct SpecialTokens: Sendable, Equatable {
     public var padding: String
     /// The masked-language-model mask; optional (not needed to encode).
     public var mask: String?
+    /// Separators between the segments of a pair: 1 for BERT (`[CLS] A [SEP] B [SEP]`), 2 for
+    /// MPNet (`<s> A </s></s> B </s>`).
+    public var pairSeparators = 1
 
     /// Special tokens by name.
     public init(unknown: String = "[UNK]", classifier: String = "[CLS]", separator: String = "[SEP]",
@@ -23,6 +26,14 @@ public struct SpecialTokens: Sendable, Equatable {
 
     /// BERT's: `[UNK]`, `[CLS]`, `[SEP]`, `[PAD]`, `[MASK]`.
     public static let bert = SpecialTokens()
+
+    /// MPNet's (all-mpnet-base-v2's `tokenizer_config.json`): `[UNK]`, `<s>`, `</s>` (twice
+    /// between the segments of a pair), `<pad>`, `<mask>`.
+    public static let mpnet: SpecialTokens = {
+        var tokens = SpecialTokens(unknown: "[UNK]", classifier: "<s>", separator: "</s>", padding: "<pad>", mask: "<mask>")
+        tokens.pairSeparators = 2
+        return tokens
+    }()
 }
 
 /// Finds special tokens written literally in raw text ("[CLS]", "[MASK]"), which Hugging Face

@@ -5,7 +5,8 @@ internal import Foundation
 public struct TokenizerConfiguration: Sendable, Equatable {
     /// Normalisation (`do_lower_case`, `strip_accents`, `tokenize_chinese_chars`).
     public var basicTokenization: BasicTokenization
-    /// Special token names (`unk_token`, `cls_token`, `sep_token`, `pad_token`, `mask_token`).
+    /// Special token names (`unk_token`, `cls_token`, `sep_token`, `pad_token`, `mask_token`;
+    /// `tokenizer_class` `MPNetTokenizer` takes MPNet's defaults and its two separators between pairs).
     public var specialTokens: SpecialTokens
     /// `model_max_length`, when the file gives a usable one.
     public var modelMaxLength: Int?
@@ -59,12 +60,20 @@ public struct TokenizerConfiguration: Sendable, Equatable {
         let lowercase = try bool("do_lower_case") ?? true
         basicTokenization = BasicTokenization(lowercase: lowercase, stripAccents: try bool("strip_accents"),
                                               splitsCJK: try bool("tokenize_chinese_chars") ?? true)
-        let defaults = SpecialTokens.bert
+        let mpnet: Bool
+        switch json["tokenizer_class"] {
+        case nil, .null?: mpnet = false
+        case let .string(name)?: mpnet = name == "MPNetTokenizer" || name == "MPNetTokenizerFast"
+        case let other?:
+            throw TokenizerError.invalidConfiguration(file: file, key: "tokenizer_class", reason: "expected a string, got \(other.kind)")
+        }
+        let defaults = mpnet ? SpecialTokens.mpnet : SpecialTokens.bert
         specialTokens = SpecialTokens(unknown: try token("unk_token") ?? defaults.unknown,
                                       classifier: try token("cls_token") ?? defaults.classifier,
                                       separator: try token("sep_token") ?? defaults.separator,
                                       padding: try token("pad_token") ?? defaults.padding,
                                       mask: try token("mask_token") ?? defaults.mask)
+        specialTokens.pairSeparators = defaults.pairSeparators
         // Files without a limit store a huge placeholder (1e30); only a real length counts.
         switch json["model_max_length"] {
         case let .integer(value)? where (1...1_000_000).contains(value): modelMaxLength = value

@@ -74,7 +74,7 @@ public struct WordPieceTokenizer: Sendable {
     ///     inputs are cut at the end; a pair loses tokens from its longer segment first
     ///     (equal segments share the cut, the first keeping the smaller half), as in
     ///     Hugging Face's `longest_first`. Must leave room for the special tokens (3 for a
-    ///     pair, 2 otherwise).
+    ///     pair, 4 with MPNet's two separators; 2 otherwise).
     /// - Returns: ids, token types and how many tokens were cut.
     public func encode(_ text: String, pair: String? = nil, maxLength: Int) -> Encoding {
         var scratch = EncodingScratch()
@@ -89,7 +89,7 @@ public struct WordPieceTokenizer: Sendable {
     }
 
     func encode(_ text: String, pair: String?, maxLength: Int, scratch: inout EncodingScratch) -> Encoding {
-        let specials = pair == nil ? 2 : 3
+        let specials = pair == nil ? 2 : 2 + specialTokens.pairSeparators
         precondition(maxLength >= specials, "maxLength \(maxLength) leaves no room for the \(specials) special tokens")
         scratch.first.removeAll(keepingCapacity: true)
         scratch.second.removeAll(keepingCapacity: true)
@@ -107,9 +107,10 @@ public struct WordPieceTokenizer: Sendable {
         ids.append(separatorID)
         var types = [Int32](repeating: 0, count: total)
         if pair != nil {
+            for _ in 1..<specialTokens.pairSeparators { ids.append(separatorID) }
             ids.append(contentsOf: scratch.second[..<keepSecond])
             ids.append(separatorID)
-            for i in (keepFirst + 2)..<total { types[i] = 1 }
+            for i in (keepFirst + 1 + specialTokens.pairSeparators)..<total { types[i] = 1 }
         }
         return Encoding(ids: ids, tokenTypeIDs: types, truncatedCount: removed)
     }

@@ -57,9 +57,10 @@ int slim_attention_context(const float *probabilities, const float *v, float *co
 /// context (B, T, H, D) = softmax(Q·Kᵀ/√D + mask)·V per head in one pass, scores kept in cache
 /// (AVX-512 for D ∈ {16, 32, 64, 128}, AVX2 or portable C for other multiples of 16 up to 256;
 /// otherwise returns nonzero and writes nothing). Token rows of q, k and v are `ld` floats apart
-/// (H·D each alone, 3·H·D in one q|k|v projection). mask: additive, (B, T).
+/// (H·D each alone, 3·H·D in one q|k|v projection). mask: additive, (B, T). bias: NULL, or
+/// (H, T, T) added to every batch's scores (MPNet's relative-position bias).
 int slim_attention_fused(const float *q, const float *k, const float *v, int64_t ld, const float *mask,
-                         float *context, int64_t b, int64_t h, int64_t t, int64_t d);
+                         const float *bias, float *context, int64_t b, int64_t h, int64_t t, int64_t d);
 /// The attention kernel slim_attention_fused runs for head size d on this thread
 /// ("bertslim:fused_avx512", "bertslim:fused_avx2", "bertslim:fused_portable"), or the oneDNN
 /// fallback's name.

@@ -17,20 +17,26 @@ public func fusedAttention(qkv: Tensor, heads: Int, mask: Tensor) -> Tensor {
     let width = qkv.shape[2] / 3
     return qkv.withUnsafeBufferPointer { x in
         attention(x.baseAddress!, x.baseAddress! + width, x.baseAddress! + 2 * width, rowStride: 3 * width,
-                  batch: qkv.shape[0], length: qkv.shape[1], heads: heads, headSize: width / heads, mask: mask)
+                  batch: qkv.shape[0], length: qkv.shape[1], heads: heads, headSize: width / heads, mask: mask, bias: nil)
     }
 }
 
 /// ``fusedAttention(qkv:heads:mask:)`` on three separate `(B, T, H·D)` projections, read in
 /// place (BERT's float layers at inference, whose q, k and v come from three GEMMs).
 public func fusedAttention(query: Tensor, key: Tensor, value: Tensor, heads: Int, mask: Tensor) -> Tensor {
+    fusedAttention(query: query, key: key, value: value, heads: heads, mask: mask, bias: nil)
+}
+
+/// ``fusedAttention(query:key:value:heads:mask:)`` with `bias`, `(H, T, T)`, added to every
+/// batch's scores before the softmax (MPNet's relative-position bias), or nil.
+public func fusedAttention(query: Tensor, key: Tensor, value: Tensor, heads: Int, mask: Tensor, bias: Tensor?) -> Tensor {
     precondition(query.rank == 3 && key.shape == query.shape && value.shape == query.shape && query.shape[2] % heads == 0,
                  "fusedAttention: q \(query.shape), k \(key.shape), v \(value.shape) for \(heads) heads")
     return query.withUnsafeBufferPointer { q in
         key.withUnsafeBufferPointer { k in
             value.withUnsafeBufferPointer { v in
                 attention(q.baseAddress!, k.baseAddress!, v.baseAddress!, rowStride: query.shape[2], batch: query.shape[0],
-                          length: query.shape[1], heads: heads, headSize: query.shape[2] / heads, mask: mask)
+                          length: query.shape[1], heads: heads, headSize: query.shape[2] / heads, mask: mask, bias: bias)
             }
         }
     }
@@ -44,14 +50,17 @@ public func attentionImplementationName(headSize: Int) -> String {
 
 /// q, k and v rows of each token `rowStride` floats apart, `heads × headSize` wide each.
 private func attention(_ q: UnsafePointer<Float>, _ k: UnsafePointer<Float>, _ v: UnsafePointer<Float>, rowStride: Int,
-                       batch b: Int, length t: Int, heads: Int, headSize d: Int, mask: Tensor) -> Tensor {
+                       batch b: Int, length t: Int, heads: Int, headSize d: Int, mask: Tensor, bias: Tensor?) -> Tensor {
     precondition(mask.shape == [b, t], "fusedAttention: mask \(mask.shape) for (B, T) = (\(b), \(t))")
+    precondition(bias == nil || bias!.shape == [heads, t, t], "fusedAttention: bias \(bias!.shape) for (H, T, T) = (\(heads), \(t), \(t))")
     let width = heads * d
     var context = Tensor(uninitializedShape: [b, t, width])
     guard context.count > 0 else { return context }
     let fused = context.withUnsafeMutableBufferPointer { c in
         mask.withUnsafeBufferPointer { m in
-            slim_attention_fused(q, k, v, Int64(rowStride), m.baseAddress, c.baseAddress, Int64(b), Int64(heads), Int64(t), Int64(d))
+            withOptionalBuffer(bias) { p in
+                slim_attention_fused(q, k, v, Int64(rowStride), m.baseAddress, p, c.baseAddress, Int64(b), Int64(heads), Int64(t), Int64(d))
+            }
         }
     }
     if fused == 0 { return context }
@@ -74,6 +83,7 @@ private func attention(_ q: UnsafePointer<Float>, _ k: UnsafePointer<Float>, _ v
         }
     }
     precondition(status == 0, "oneDNN attention scores failed with status \(status) for \(query.shape)")
+    if let bias { scores = scores + bias.reshaped([1, heads, t, t]) }
     let probabilities = softmax(scores, additiveMask: mask)
     status = context.withUnsafeMutableBufferPointer { c in
         probabilities.withUnsafeBufferPointer { p in
@@ -82,6 +92,12 @@ private func attention(_ q: UnsafePointer<Float>, _ k: UnsafePointer<Float>, _ v
     }
     precondition(status == 0, "oneDNN attention context failed with status \(status) for \(query.shape)")
     return context
+}
+
+/// `body` with `tensor`'s storage, or with nil.
+private func withOptionalBuffer<R>(_ tensor: Tensor?, _ body: (UnsafePointer<Float>?) -> R) -> R {
+    guard let tensor else { return body(nil) }
+    return tensor.withUnsafeBufferPointer { body($0.baseAddress) }
 }
 
 /// Attention on int8 projections (SDK 1.0, where P·V ran in bfloat16; now all float; kept for

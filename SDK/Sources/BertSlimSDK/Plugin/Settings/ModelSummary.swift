@@ -60,6 +60,6 @@ public struct ModelSummary: Equatable, Sendable {
         vocabularySize = config.vocabSize
         intermediateSize = config.intermediateSizes == nil ? config.intermediateSize : nil
         availableOutputs = .all
-        parameterNames = BertModel.parameterNames(layers: config.numHiddenLayers, classifier: !config.labels.isEmpty)
+        parameterNames = BertModel.parameterNames(config: config)
     }
 }
