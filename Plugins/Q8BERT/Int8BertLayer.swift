@@ -32,9 +32,10 @@ final class Int8BertLayer {
     ///   - mask: additive padding mask `(B, T)`.
     ///   - nextScale: the scale of the next int8 consumer of the output (nil: none, or dynamic).
     /// - Returns: the output in float and, with `nextScale`, in int8.
-    func forward(_ x: Tensor, _ xq: Int8Tensor, mask: Tensor, nextScale: Float?) -> (Tensor, Int8Tensor?) {
+    /// `bias`: MPNet's relative-position bias `(heads, T, T)`, or nil.
+    func forward(_ x: Tensor, _ xq: Int8Tensor, mask: Tensor, bias: Tensor?, nextScale: Float?) -> (Tensor, Int8Tensor?) {
         // Attention reads q, k and v in place (no head split or merge copies).
-        let context = fusedAttention(qkv: qkv(xq), heads: heads, mask: mask)
+        let context = fusedAttention(qkv: qkv(xq), heads: heads, mask: mask, bias: bias)
         let projected = attentionOutput(context)
         let (attended, attendedQ) = layerNormQuantized(projected, residual: x, gamma: attentionNormWeight, beta: attentionNormBias,
                                                        eps: eps, scale: intermediate.inputScale)

@@ -6,7 +6,8 @@ import Foundation
 /// holding, under Hugging Face names, each Linear layer's `weight` (I8, `(N, K)`),
 /// `weight_scale` (F32, N: S_w per output row), `bias` (F32) and, for static quantization,
 /// `input_scale` (F32, 1: S_x), each embedding table's `weight` (I8) and `weight_scale`
-/// (F32, 1), and the LayerNorm parameters (F32). A value q stands for q / scale.
+/// (F32, 1), and the LayerNorm parameters (F32) — for MPNet no token-type table and its
+/// relative-position bias (F32). A value q stands for q / scale.
 extension Int8BertModel {
     static let componentName = FirstPartyComponents.Q8BERT.model
 
@@ -29,7 +30,11 @@ extension Int8BertModel {
         }
         table("embeddings.word_embeddings", wordEmbeddings)
         table("embeddings.position_embeddings", positionEmbeddings)
-        table("embeddings.token_type_embeddings", tokenTypeEmbeddings)
+        if let relativeAttentionBias {
+            out[BertModel.relativeAttentionBiasName] = .float(relativeAttentionBias)
+        } else {
+            table("embeddings.token_type_embeddings", tokenTypeEmbeddings)
+        }
         out["embeddings.LayerNorm.weight"] = .float(embeddingNormWeight)
         out["embeddings.LayerNorm.bias"] = .float(embeddingNormBias)
         for (i, layer) in layers.enumerated() {
@@ -67,8 +72,9 @@ extension Int8BertModel {
         let model = try Self.read(folder)
         self.init(config: model.config, dynamic: model.dynamic, perChannel: model.perChannel,
                   embeddings: (model.wordEmbeddings, model.positionEmbeddings, model.tokenTypeEmbeddings),
-                  embeddingNorm: (model.embeddingNormWeight, model.embeddingNormBias), layers: model.layers,
-                  pooler: model.pooler, classifier: model.classifier)
+                  embeddingNorm: (model.embeddingNormWeight, model.embeddingNormBias),
+                  relativeAttentionBias: model.relativeAttentionBias, layers: model.layers, pooler: model.pooler,
+                  classifier: model.classifier)
     }
 
     /// Replaces the whole model with the one a folder written by ``save(to:)`` holds.
@@ -77,6 +83,7 @@ extension Int8BertModel {
         (config, dynamic, perChannel) = (model.config, model.dynamic, model.perChannel)
         (wordEmbeddings, positionEmbeddings, tokenTypeEmbeddings) = (model.wordEmbeddings, model.positionEmbeddings, model.tokenTypeEmbeddings)
         (embeddingNormWeight, embeddingNormBias) = (model.embeddingNormWeight, model.embeddingNormBias)
+        relativeAttentionBias = model.relativeAttentionBias
         (layers, pooler, classifier) = (model.layers, model.pooler, model.classifier)
     }
 
@@ -139,12 +146,16 @@ extension Int8BertModel {
                 outputNorm: (try floats(p + "output.LayerNorm.weight", [h]), try floats(p + "output.LayerNorm.bias", [h])),
                 heads: heads, headSize: config.headSize, eps: config.layerNormEps))
         }
+        let mpnet = config.modelType == .mpnet
         return Int8BertModel(
             config: config, dynamic: dynamic, perChannel: quantization["weights"] as? String == "per-channel",
             embeddings: (try table("embeddings.word_embeddings", [config.vocabSize, h]),
                          try table("embeddings.position_embeddings", [config.maxPositionEmbeddings, h]),
-                         try table("embeddings.token_type_embeddings", [config.typeVocabSize, h])),
+                         mpnet ? Int8Tensor(shape: [0, h], scalars: [], scale: 1)
+                             : try table("embeddings.token_type_embeddings", [config.typeVocabSize, h])),
             embeddingNorm: (try floats("embeddings.LayerNorm.weight", [h]), try floats("embeddings.LayerNorm.bias", [h])),
+            relativeAttentionBias: mpnet ? try floats(BertModel.relativeAttentionBiasName,
+                                                      [config.relativeAttentionNumBuckets, config.numAttentionHeads]) : nil,
             layers: layers, pooler: try dense("pooler.dense", [h, h]),
             classifier: config.labels.isEmpty ? nil : try dense("classifier", [config.labels.count, h]))
     }

@@ -9,9 +9,6 @@ extension Int8BertModel {
     ///   - inputScale: the frozen S_x of the Linear layer whose weight is the argument.
     /// - Throws: when a static conversion lacks a layer's range, or oneDNN has no int8 matmul.
     convenience init(converting model: BertModel, perChannel: Bool, inputScale: ((Parameter) -> Float?)?) throws {
-        guard model.config.modelType == .bert else {
-            throw ComponentError("q8bert", "converts BERT encoders; this model is \(model.config.modelType.rawValue)")
-        }
         let dynamic = inputScale == nil
         func scale(_ weight: Parameter, _ name: String) throws -> Float? {
             guard let inputScale else { return nil }
@@ -48,7 +45,7 @@ extension Int8BertModel {
         self.init(config: config, dynamic: dynamic, perChannel: perChannel,
                   embeddings: (table(model.wordEmbeddings), table(model.positionEmbeddings), table(model.tokenTypeEmbeddings)),
                   embeddingNorm: (model.embeddingNormWeight.value, model.embeddingNormBias.value),
-                  layers: layers, pooler: try dense(model.poolerWeight, model.poolerBias, "pooler.dense"), classifier: classifier)
+                  relativeAttentionBias: model.relativeAttentionBias?.value, layers: layers, pooler: try dense(model.poolerWeight, model.poolerBias, "pooler.dense"), classifier: classifier)
     }
 }
 

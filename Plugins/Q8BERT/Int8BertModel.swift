@@ -3,7 +3,8 @@ import Foundation
 
 /// BERT converted to int8 by Q8BERT (Zafrir et al. 2019): every Linear layer (attention,
 /// FFN, pooler, classifier) holds int8 weights and runs oneDNN's int8 matmul; the three
-/// embedding tables are int8; LayerNorm, softmax and GELU stay in float.
+/// embedding tables are int8 (two for MPNet); LayerNorm, softmax, GELU and MPNet's
+/// relative-position bias stay in float.
 ///
 /// With static quantization each Linear layer has a frozen input scale (from QAT's EMA
 /// ranges or calibration), LayerNorm writes the next GEMM's int8 input in the same pass and
@@ -20,17 +21,21 @@ final class Int8BertModel: LoadableModel {
     var perChannel: Bool
     var wordEmbeddings, positionEmbeddings, tokenTypeEmbeddings: Int8Tensor
     var embeddingNormWeight, embeddingNormBias: Tensor
+    /// MPNet's relative-position bias table (float), nil for BERT.
+    var relativeAttentionBias: Tensor?
     var layers: [Int8BertLayer]
     var pooler: QuantizedDense
     var classifier: QuantizedDense?
 
     init(config: BertConfig, dynamic: Bool, perChannel: Bool, embeddings: (Int8Tensor, Int8Tensor, Int8Tensor),
-         embeddingNorm: (Tensor, Tensor), layers: [Int8BertLayer], pooler: QuantizedDense, classifier: QuantizedDense?) {
+         embeddingNorm: (Tensor, Tensor), relativeAttentionBias: Tensor?, layers: [Int8BertLayer], pooler: QuantizedDense,
+         classifier: QuantizedDense?) {
         self.config = config
         self.dynamic = dynamic
         self.perChannel = perChannel
         (wordEmbeddings, positionEmbeddings, tokenTypeEmbeddings) = embeddings
         (embeddingNormWeight, embeddingNormBias) = embeddingNorm
+        self.relativeAttentionBias = relativeAttentionBias
         self.layers = layers
         self.pooler = pooler
         self.classifier = classifier
@@ -63,18 +68,19 @@ final class Int8BertModel: LoadableModel {
         guard !request.contains(.attentionScores) && !request.contains(.attentionProbabilities) else {
             throw ComponentError("q8bert-int8", "an int8 model does not keep attention scores or probabilities (use the float model)")
         }
-        guard t <= config.maxPositionEmbeddings else {
-            throw ComponentError("q8bert-int8", "a sequence of \(t) tokens exceeds the model's \(config.maxPositionEmbeddings) positions")
+        guard t <= config.maxSequenceLength else {
+            throw ComponentError("q8bert-int8", "a sequence of \(t) tokens exceeds the model's \(config.maxSequenceLength) positions")
         }
+        let mpnet = config.modelType == .mpnet
         guard batch.inputIDs.scalars.allSatisfy({ $0 >= 0 && Int($0) < config.vocabSize }),
-              batch.tokenTypeIDs.scalars.allSatisfy({ $0 >= 0 && Int($0) < config.typeVocabSize }) else {
+              mpnet || batch.tokenTypeIDs.scalars.allSatisfy({ $0 >= 0 && Int($0) < config.typeVocabSize }) else {
             throw ComponentError("q8bert-int8", "a token or segment id is outside the model's vocabulary")
         }
-        let positions = IntTensor(shape: [b, t], scalars: (0..<b).flatMap { _ in (0..<t).map(Int32.init) })
         var sum = Tensor(uninitializedShape: [b, t, config.hiddenSize])
         embeddingInt8(batch.inputIDs, table: wordEmbeddings, into: &sum, accumulate: false)
-        embeddingInt8(positions, table: positionEmbeddings, into: &sum, accumulate: true)
-        embeddingInt8(batch.tokenTypeIDs, table: tokenTypeEmbeddings, into: &sum, accumulate: true)
+        embeddingInt8(config.positionIDs(for: batch), table: positionEmbeddings, into: &sum, accumulate: true)
+        if !mpnet { embeddingInt8(batch.tokenTypeIDs, table: tokenTypeEmbeddings, into: &sum, accumulate: true) }
+        let bias = relativeAttentionBias.map { RelativePositionBias(table: $0, config: config, length: t) }
         let firstScale = layers.first?.qkv.inputScale
         var (x, xq) = layerNormQuantized(sum, residual: nil, gamma: embeddingNormWeight, beta: embeddingNormBias,
                                          eps: config.layerNormEps, scale: firstScale)
@@ -83,7 +89,8 @@ final class Int8BertModel: LoadableModel {
         if request.contains(.hiddenStates) { output.hiddenStates.append(x) }
         for (l, layer) in layers.enumerated() {
             let input = xq ?? layer.qkv.quantizeInput(x)
-            (x, xq) = layer.forward(x, input, mask: mask, nextScale: l + 1 < layers.count ? layers[l + 1].qkv.inputScale : nil)
+            (x, xq) = layer.forward(x, input, mask: mask, bias: bias?.forLayer(l),
+                                    nextScale: l + 1 < layers.count ? layers[l + 1].qkv.inputScale : nil)
             if request.contains(.hiddenStates) { output.hiddenStates.append(x) }
         }
         let cls = x.slice(axis: 1, range: 0..<1).reshaped([b, config.hiddenSize])

@@ -11,9 +11,13 @@ func maxDifference(_ a: Tensor, _ b: Tensor) -> Float {
 
 /// A small random BERT with a two-class head (weights large enough that activations use
 /// the int8 range).
-func tinyBert(seed: UInt64 = 3) -> BertModel {
-    let config = BertConfig(vocabSize: 60, hiddenSize: 32, numHiddenLayers: 2, numAttentionHeads: 4, intermediateSize: 64,
+func tinyBert(seed: UInt64 = 3, mpnet: Bool = false) -> BertModel {
+    var config = BertConfig(vocabSize: 60, hiddenSize: 32, numHiddenLayers: 2, numAttentionHeads: 4, intermediateSize: 64,
                             maxPositionEmbeddings: 16, labels: ["negative", "positive"])
+    if mpnet {
+        // MPNet's variant: relative-position bias, positions after the padding id (1), no token types.
+        (config.modelType, config.relativeAttentionNumBuckets, config.typeVocabSize, config.padTokenID) = (.mpnet, 32, 0, 1)
+    }
     let model = BertModel(config: config, seed: seed)
     for (_, p) in model.namedParameters where p.shape.count == 2 { p.value = p.value * 5 }
     return model
@@ -74,9 +78,9 @@ struct Q8BERTConversionTests {
         #expect(maxDifference(fakeQuant.hiddenStates.last!, float.hiddenStates.last!) > 4 * maxDifference(int8Out.hiddenStates.last!, fakeQuant.hiddenStates.last!))
     }
 
-    @Test("dynamic quantization equals fake quantization with per-batch ranges")
-    func dynamicMatchesFakeQuant() throws {
-        let model = tinyBert(seed: 5)
+    @Test("dynamic quantization equals fake quantization with per-batch ranges (BERT, MPNet)", arguments: [false, true])
+    func dynamicMatchesFakeQuant(mpnet: Bool) throws {
+        let model = tinyBert(seed: 5, mpnet: mpnet)
         let q = try quantizer(#"{"mode": "dynamic"}"#)
         try q.prepare(model)
         let int8 = try #require(try q.convert(model) as? Int8BertModel)
@@ -90,9 +94,10 @@ struct Q8BERTConversionTests {
         }
     }
 
-    @Test("a saved int8 model reloads through the host's contract with identical outputs, and is smaller")
-    func saveAndReload() throws {
-        let model = tinyBert(seed: 7)
+    @Test("a saved int8 model reloads through the host's contract with identical outputs, and is smaller (BERT, MPNet)",
+          arguments: [false, true])
+    func saveAndReload(mpnet: Bool) throws {
+        let model = tinyBert(seed: 7, mpnet: mpnet)
         let q = try quantizer(#"{"mode": "static"}"#)
         try q.prepare(model)
         try q.calibrate(model, batches: randomBatches(2))
@@ -106,8 +111,10 @@ struct Q8BERTConversionTests {
         #expect(file.entry(named: "encoder.layer.1.intermediate.dense.weight")?.dtype == .i8)
         #expect(file.entry(named: "embeddings.word_embeddings.weight")?.dtype == .i8)
         #expect(file.entry(named: "encoder.layer.1.intermediate.dense.input_scale")?.dtype == .f32)
+        #expect(file.entry(named: BertModel.relativeAttentionBiasName)?.dtype == (mpnet ? .f32 : nil))
+        #expect((file.entry(named: "embeddings.token_type_embeddings.weight") == nil) == mpnet)
         let reloaded = try Int8BertModel(folder: folder)
-        #expect(reloaded.labels == ["negative", "positive"])
+        #expect(reloaded.labels == ["negative", "positive"] && reloaded.config.modelType == (mpnet ? .mpnet : .bert))
         for batch in randomBatches(2, seed: 11) {
             let a = try run(int8, batch), b = try run(reloaded, batch)
             #expect(a.logits!.scalars == b.logits!.scalars)

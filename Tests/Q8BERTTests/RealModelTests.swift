@@ -52,7 +52,7 @@ struct RealModelTests {
         let mask = Tensor(shape: [batch.size, batch.length], scalars: batch.attentionMask.scalars.map { $0 != 0 ? 0 : -Float.greatestFiniteMagnitude })
         for (l, layer) in int8.layers.enumerated() {
             let x = expected.hiddenStates[l]
-            let (got, _) = layer.forward(x, quantize(x, scale: try #require(layer.qkv.inputScale)), mask: mask, nextScale: nil)
+            let (got, _) = layer.forward(x, quantize(x, scale: try #require(layer.qkv.inputScale)), mask: mask, bias: nil, nextScale: nil)
             model.linearTransform = nil
             let float = withoutGradient { model.layers[l].forward(x, mask: mask).hidden }
             model.linearTransform = reference

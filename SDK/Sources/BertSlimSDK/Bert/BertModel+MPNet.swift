@@ -2,16 +2,16 @@ internal import Foundation
 
 /// What MPNet (Song et al. 2020) changes in BERT's forward pass: the position ids and the
 /// relative-position bias on the attention scores.
-extension BertModel {
+extension BertConfig {
     /// Position ids `(B, T)`: 0, 1, … for BERT; for MPNet `pad + 1`, `pad + 2`, … counted over
     /// the tokens that are not padding, and `pad` on padding (transformers'
     /// `create_position_ids_from_input_ids`, with `pad` = `pad_token_id`).
-    func positionIDs(_ batch: Batch) -> IntTensor {
+    public func positionIDs(for batch: Batch) -> IntTensor {
         let (b, t) = (batch.size, batch.length)
-        guard config.modelType == .mpnet else {
+        guard modelType == .mpnet else {
             return IntTensor(shape: [b, t], scalars: (0..<b).flatMap { _ in (0..<t).map(Int32.init) })
         }
-        let pad = Int32(config.padTokenID)
+        let pad = Int32(padTokenID)
         var scalars = [Int32]()
         scalars.reserveCapacity(b * t)
         for row in 0..<b {
@@ -23,7 +23,9 @@ extension BertModel {
         }
         return IntTensor(shape: [b, t], scalars: scalars)
     }
+}
 
+extension BertModel {
     /// MPNet's relative-position bucket of key j for query i, `(T, T)` row-major, for a batch
     /// of length `length` (empty for BERT).
     public func relativePositionBuckets(length: Int) -> [Int32] {
@@ -32,27 +34,29 @@ extension BertModel {
 }
 
 /// MPNet's relative-position bias for one sequence length: for query i and key j, the bias of
-/// bucket(j − i) from the model's `(buckets, heads)` table, as `(heads, T, T)`, added to the
-/// scores of every layer. Built once per forward pass; a layer with pruned heads gets the
-/// columns of the heads it keeps. Gradients reach the table.
-final class RelativePositionBias {
-    private let model: BertModel
+/// bucket(j − i) from the `(buckets, heads)` table, as `(heads, T, T)`, added to the scores of
+/// every layer. Built once per forward pass; a layer with pruned heads gets the columns of the
+/// heads it keeps. Gradients reach the table when it records them.
+public final class RelativePositionBias {
+    private let config: BertConfig
     /// `(all heads, T, T)`.
     private let full: Tensor
     private var byHeads: [[Int]: Tensor] = [:]
 
-    /// Nil for BERT (no relative bias).
-    init?(model: BertModel, length t: Int) {
-        guard let table = model.relativeAttentionBias else { return nil }
-        self.model = model
-        let buckets = IntTensor(shape: [t, t], scalars: Self.buckets(length: t, count: model.config.relativeAttentionNumBuckets))
-        full = embedding(buckets, table: table.tensor).permuted([2, 0, 1])
+    /// The bias of `table` (MPNet's `(relative_attention_num_buckets, num_attention_heads)`) for
+    /// batches of `length` tokens.
+    public init(table: Tensor, config: BertConfig, length t: Int) {
+        precondition(table.shape == [config.relativeAttentionNumBuckets, config.numAttentionHeads],
+                     "relative bias table \(table.shape) for \(config.relativeAttentionNumBuckets) buckets × \(config.numAttentionHeads) heads")
+        self.config = config
+        let buckets = IntTensor(shape: [t, t], scalars: Self.buckets(length: t, count: config.relativeAttentionNumBuckets))
+        full = embedding(buckets, table: table).permuted([2, 0, 1])
     }
 
     /// The bias of layer `l`'s heads, `(heads, T, T)`.
-    func forLayer(_ l: Int) -> Tensor {
-        let heads = model.config.remainingHeads(layer: l)
-        if heads.count == model.config.numAttentionHeads { return full }
+    public func forLayer(_ l: Int) -> Tensor {
+        let heads = config.remainingHeads(layer: l)
+        if heads.count == config.numAttentionHeads { return full }
         if let cached = byHeads[heads] { return cached }
         let selected = heads.isEmpty ? full.slice(axis: 0, range: 0..<0)
             : concat(heads.map { full.slice(axis: 0, range: $0..<($0 + 1)) }, axis: 0)

@@ -157,10 +157,10 @@ public final class BertModel {
         }
         let (b, t) = (batch.size, batch.length)
         var x = embedding(batch.inputIDs, table: embeddingTable(wordEmbeddings))
-            + embedding(positionIDs(batch), table: embeddingTable(positionEmbeddings))
+            + embedding(config.positionIDs(for: batch), table: embeddingTable(positionEmbeddings))
         if config.modelType == .bert { x = x + embedding(batch.tokenTypeIDs, table: embeddingTable(tokenTypeEmbeddings)) }
         x = layerNorm(x, gamma: embeddingNormWeight.tensor, beta: embeddingNormBias.tensor, eps: config.layerNormEps)
-        let positionBias = RelativePositionBias(model: self, length: t)
+        let positionBias = relativeAttentionBias.map { RelativePositionBias(table: $0.tensor, config: config, length: t) }
         let dropout = training ? DropoutContext(hiddenRate: config.hiddenDropoutProb,
                                                 attentionRate: config.attentionProbsDropoutProb,
                                                 generator: dropoutGenerator) : nil

@@ -12,12 +12,18 @@ internal import CSlimKernels
 ///   - mask: additive padding mask `(B, T)`.
 /// - Returns: the context `(B, T, H·D)`.
 public func fusedAttention(qkv: Tensor, heads: Int, mask: Tensor) -> Tensor {
+    fusedAttention(qkv: qkv, heads: heads, mask: mask, bias: nil)
+}
+
+/// ``fusedAttention(qkv:heads:mask:)`` with `bias`, `(H, T, T)`, added to every batch's scores
+/// before the softmax (MPNet's relative-position bias), or nil.
+public func fusedAttention(qkv: Tensor, heads: Int, mask: Tensor, bias: Tensor?) -> Tensor {
     precondition(qkv.rank == 3 && qkv.shape[2] % (3 * heads) == 0,
                  "fusedAttention: q|k|v \(qkv.shape) is not (B, T, 3·H·D) for \(heads) heads")
     let width = qkv.shape[2] / 3
     return qkv.withUnsafeBufferPointer { x in
         attention(x.baseAddress!, x.baseAddress! + width, x.baseAddress! + 2 * width, rowStride: 3 * width,
-                  batch: qkv.shape[0], length: qkv.shape[1], heads: heads, headSize: width / heads, mask: mask, bias: nil)
+                  batch: qkv.shape[0], length: qkv.shape[1], heads: heads, headSize: width / heads, mask: mask, bias: bias)
     }
 }
 
