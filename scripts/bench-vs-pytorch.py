@@ -3,6 +3,7 @@
     .venv/bin/python scripts/bench-vs-pytorch.py ops [--rounds 3] [--threads 2]
     .venv/bin/python scripts/bench-vs-pytorch.py infer    # MiniLM-L6 and bert-base forward, 1x128 8x128 32x64
     .venv/bin/python scripts/bench-vs-pytorch.py train    # one MiniLM fine-tuning step, 32x64, and peak RSS
+        (--model mpnet: all-mpnet-base-v2 from `make assets-large` instead, for infer and train)
     .venv/bin/python scripts/bench-vs-pytorch.py distill  # one step of a 3-layer student on cached teacher logits, 32x64
     .venv/bin/python scripts/bench-vs-pytorch.py prune-heads  # 6 of 12 heads removed in every layer, 8x128:
                                                               # pruned ÷ unpruned latency on each side
@@ -82,6 +83,7 @@ PEAKS = []  # FMA ceiling BertSlim measured in each round
 
 
 MODEL = ROOT / "assets/model/minilm-l6"
+MPNET = ROOT / "assets/model/mpnet-base"
 INFER_SHAPES = [(1, 128), (8, 128), (32, 64)]
 
 
@@ -95,6 +97,9 @@ def random_batch(vocab, batch, seq):
 
 def torch_model(model, head=False):
     from transformers import BertConfig, BertForSequenceClassification, BertModel
+    if model == "mpnet":
+        from transformers import MPNetForSequenceClassification, MPNetModel
+        return MPNetForSequenceClassification.from_pretrained(str(MPNET), num_labels=2) if head else MPNetModel.from_pretrained(str(MPNET))
     cls = BertForSequenceClassification if head else BertModel
     if model == "minilm-l6":
         return cls.from_pretrained(str(MODEL), num_labels=2) if head else cls.from_pretrained(str(MODEL))
@@ -201,10 +206,11 @@ def run_measured(command):
 def model_rows(what, args):
     """(label, BertSlim command, PyTorch command) for the infer/train comparisons."""
     rows = []
+    sources = {"minilm-l6": ["--model", str(MODEL)], "mpnet": ["--model", str(MPNET)], "bert-base": ["--architecture", "bert-base"]}
     if what == "infer":
-        for model in ("minilm-l6", "bert-base"):
+        for model in [args.model] if args.model else ["minilm-l6", "bert-base"]:
             for batch, seq in INFER_SHAPES:
-                source = ["--model", str(MODEL)] if model == "minilm-l6" else ["--architecture", model]
+                source = sources[model]
                 rows.append((f"{model} {batch}x{seq}",
                              [str(BERTSLIM), "bench", "infer", *source, "--batch", str(batch), "--seq", str(seq)],
                              ["--model", model, "--batch", str(batch), "--seq", str(seq)]))
@@ -216,9 +222,12 @@ def model_rows(what, args):
                      [str(BERTSLIM), "bench", "distill", "--model", str(MODEL), "--student-layers", "3", "--batch", "32", "--seq", "64"],
                      ["--model", "minilm-l6", "--batch", "32", "--seq", "64"]))
     else:
-        rows.append(("minilm-l6 train 32x64",
-                     [str(BERTSLIM), "bench", "train", "--model", str(MODEL), "--batch", "32", "--seq", "64"],
-                     ["--model", "minilm-l6", "--batch", "32", "--seq", "64"]))
+        model = args.model or "minilm-l6"
+        if model == "bert-base":
+            raise SystemExit("train compares minilm-l6 or mpnet (a folder to train from)")
+        rows.append((f"{model} train 32x64",
+                     [str(BERTSLIM), "bench", "train", *sources[model], "--batch", "32", "--seq", "64"],
+                     ["--model", model, "--batch", "32", "--seq", "64"]))
     return rows
 
 
@@ -316,7 +325,8 @@ def main():
     parser.add_argument("what", choices=["ops", "infer", "train", "distill", "prune-heads", "lstm", "sparse"])
     parser.add_argument("--prune-heads", type=int, default=0, help="heads removed from every layer (prune-heads: default 6)")
     parser.add_argument("--child", choices=["infer", "train", "distill", "lstm"], help=argparse.SUPPRESS)
-    parser.add_argument("--model", default="minilm-l6", help=argparse.SUPPRESS)
+    parser.add_argument("--model", choices=["minilm-l6", "bert-base", "mpnet"],
+                        help="infer/train: this model only (mpnet: all-mpnet-base-v2, `make assets-large`)")
     parser.add_argument("--batch", type=int, default=8, help=argparse.SUPPRESS)
     parser.add_argument("--seq", type=int, default=128, help=argparse.SUPPRESS)
     parser.add_argument("--input", type=int, default=300, help=argparse.SUPPRESS)
