@@ -3,7 +3,7 @@ SHELL := /bin/bash
 SYSTEM_PACKAGES := libdnnl-dev libltdl-dev libsqlite3-dev
 SWIFT_BUILD_FLAGS ?=
 
-.PHONY: demo test build release deps assets assets-large venv fixtures clean sdk
+.PHONY: demo test build release deps assets assets-large venv fixtures clean sdk soak
 
 # Debian packages, installed when missing (needs root).
 deps:
@@ -42,6 +42,12 @@ test: deps assets
 	  echo "== kernel suites with BERTSLIM_MAX_ISA=$$cap"; \
 	  BERTSLIM_MAX_ISA=$$cap swift test --skip-build $(SWIFT_BUILD_FLAGS) --filter '$(ISA_SUITES)' || exit 1; \
 	done
+
+# Kill-and-resume soak (scripts/soak.py): N trials of a small distill + QAT recipe, each killed
+# at random moments and resumed, compared byte for byte with an uninterrupted run.
+N ?= 20
+soak: deps assets release
+	python3 scripts/soak.py --trials $(N) --bertslim .build/release/bertslim
 
 # The plugin SDK as a folder a third party builds against with plain swiftc (SDK/README.md).
 SDK_DIST ?= sdk-dist/BertSlimSDK

@@ -77,6 +77,7 @@ struct Run: ParsableCommand {
 
     func run() throws {
         if let threads { Threads.count = threads }
+        Interruption.install()
         let printer = ProgressPrinter(format: logFormat == .json ? .json : .text, quiet: quiet)
         do {
             let parsed = try Recipe(contentsOf: recipe)
@@ -109,6 +110,7 @@ struct Run: ParsableCommand {
             var message = "\(error)"
             if case .outputUnusable(let folder, _) = error, folder == out { message = "--out " + message }
             FileHandle.standardError.write(Data("error: \(message)\n".utf8))
+            if case .interrupted = error { throw ExitCode(130) }
             throw ExitCode(1)
         }
     }

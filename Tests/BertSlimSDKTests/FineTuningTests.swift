@@ -1,8 +1,8 @@
 import BertSlimSDK
 import Testing
 
-/// Fine-tuning learns a trivially separable task, and a diverging run stops at the first
-/// non-finite loss with the step named.
+/// Fine-tuning learns a trivially separable task, a diverging run stops at the first non-finite
+/// loss with the step named, and a requested stop checkpoints and resumes bit for bit.
 @Suite struct FineTuningTests {
     /// Texts made of ids the tiny model's vocabulary has: class 1 contains "good", class 0 "bad".
     static func dataset() throws -> (EncodedDataset, WordPieceTokenizer) {
@@ -51,6 +51,41 @@ import Testing
             guard case let .nonFiniteLoss(step, value) = error else { Issue.record("wrong error \(error)"); return }
             #expect(step >= 2 && !value.isFinite)
             #expect("\(error)".hasPrefix("loss became \(value) at step \(step)"))
+        }
+    }
+
+    @Test(arguments: [5, 8])  // mid-epoch, and at the end of the first epoch (8 batches)
+    func aStopRequestCheckpointsAndResumesToTheSameWeights(stopAfter: Int) throws {
+        let (data, _) = try Self.dataset()
+        var settings = FineTuneSettings()
+        settings.epochs = 2
+        settings.batchSize = 8
+        settings.learningRate = 3e-3
+        let reference = Self.model()
+        try reference.classificationTrainer(on: data, settings: settings).run()
+
+        let model = Self.model()
+        let trainer = try model.classificationTrainer(on: data, settings: settings)
+        var saved: [TrainingCheckpoint] = []
+        var asked = 0
+        trainer.onCheckpoint = { saved.append($0) }
+        trainer.shouldStop = {
+            asked += 1
+            return asked == stopAfter
+        }
+        do {
+            try trainer.run()
+            Issue.record("the run did not stop")
+        } catch TrainingError.interrupted(let step) {
+            #expect(step == stopAfter)
+        }
+        let checkpoint = try #require(saved.last)
+        #expect(checkpoint.position.step == stopAfter && saved.count == 1)
+        let resumed = try model.classificationTrainer(on: data, settings: settings)
+        try resumed.restore(checkpoint)
+        try resumed.run()
+        for ((name, mine), (_, theirs)) in zip(model.namedParameters, reference.namedParameters) {
+            #expect(mine.value.scalars == theirs.value.scalars, "\(name)")
         }
     }
 }

@@ -10,6 +10,8 @@ public enum ExperimentError: Error, CustomStringConvertible {
     case folderInUse(folder: String, holder: String)
     /// A file of the run folder could not be written.
     case writeFailed(file: String, reason: String)
+    /// A stop was asked for (``Interruption``); the run folder resumes with `--resume`.
+    case interrupted(folder: String)
 
     public var description: String {
         switch self {
@@ -19,6 +21,7 @@ public enum ExperimentError: Error, CustomStringConvertible {
         case let .folderInUse(folder, holder):
             return "\(folder) is in use by another run (\(holder)); wait for it to end, or use another --out"
         case let .writeFailed(file, reason): return "\(file): cannot write: \(reason)"
+        case let .interrupted(folder): return "stopped on request; \(folder) resumes with --resume"
         }
     }
 }

@@ -26,6 +26,7 @@ struct PointRun {
         state.models.append(ModelResult(origin: "teacher", parameters: try state.currentModel().parameterCount,
                                         fileBytes: RunFiles.weightBytes(in: state.modelDirectory)))
         for (index, planned) in validated.stages.enumerated() {
+            if Interruption.isRequested { throw ExperimentError.interrupted(folder: experiment.options.outputDirectory) }
             let type = planned.stage.type
             let folder = experiment.cache.appendingPathComponent("\(index)-\(type)-\(prefixHash(through: index))")
             let resultPath = folder.appendingPathComponent("result.json").path

@@ -15,6 +15,7 @@ extension StageRun {
         let metrics = experiment.metrics
         var losses: [Float] = []
         trainer.checkpointInterval = block.checkpointEvery
+        trainer.shouldStop = { Interruption.isRequested }
         if let dev = data.splits[.dev] { trainer.evaluate = { try evaluateClassifier(model, on: dev) } }
         if experiment.options.resume, let (checkpoint, state) = try store.load(into: model, extra: trainer.extraParameters) {
             try trainer.restore(checkpoint)
@@ -47,6 +48,8 @@ extension StageRun {
                     break
                 }
             }
+        } catch TrainingError.interrupted {
+            throw ExperimentError.interrupted(folder: experiment.options.outputDirectory)
         } catch TrainingError.nonFiniteLoss(let step, let value) {
             throw failure("loss became \(value) at step \(step); stopped. The last good checkpoint is kept in \(store.folder.path)")
         }

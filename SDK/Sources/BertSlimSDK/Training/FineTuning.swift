@@ -54,6 +54,9 @@ public enum TrainingError: Error, CustomStringConvertible {
     case noClassificationHead
     /// A data split the stage needs was not given.
     case missingSplit(String)
+    /// ``Trainer/shouldStop`` asked for a stop; a checkpoint at `step` was handed to
+    /// ``Trainer/onCheckpoint`` first (SDK 1.5).
+    case interrupted(step: Int)
 
     public var description: String {
         switch self {
@@ -63,6 +66,7 @@ public enum TrainingError: Error, CustomStringConvertible {
         case .noClassificationHead:
             return "the model has no classification head (fine-tune or distil one before evaluating it)"
         case let .missingSplit(name): return "data.\(name) is not given, but a stage needs it"
+        case let .interrupted(step): return "stopped on request after step \(step) (checkpointed)"
         }
     }
 }

@@ -73,6 +73,9 @@ public final class Trainer {
     public var onCheckpoint: ((TrainingCheckpoint) throws -> Void)?
     /// Scores the model on the dev set after each epoch (nil: no evaluation).
     public var evaluate: (() throws -> ClassificationMetrics)?
+    /// Asked after every step: true stops the run with a checkpoint (``onCheckpoint``) and
+    /// ``TrainingError/interrupted(step:)``, so that it can resume from there (SDK 1.5).
+    public var shouldStop: (() -> Bool)?
 
     private let train: EncodedDataset
     private let objective: Objective
@@ -132,7 +135,8 @@ public final class Trainer {
     /// Trains from the current position to the end.
     /// - Returns: the dev metrics of every epoch (restored ones included).
     /// - Throws: `TrainingError.nonFiniteLoss` naming the step (weights stay as they were
-    ///   before that step), or what the objective, evaluation or checkpoint callback throws.
+    ///   before that step), `TrainingError.interrupted` when ``shouldStop`` asked for it, or what
+    ///   the objective, evaluation or checkpoint callback throws.
     @discardableResult
     public func run(progress: (TrainingEvent) -> Void = { _ in }) throws -> [ClassificationMetrics] {
         while position.epoch < settings.epochs {
@@ -153,8 +157,13 @@ public final class Trainer {
                 let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
                 progress(.step(epoch: epoch, step: position.batch, stepsPerEpoch: stepsPerEpoch, loss: loss.item,
                                learningRate: optimizer.learningRate, examplesPerSecond: Double(batch.size) / max(seconds, 1e-9)))
-                if checkpointInterval > 0, position.step % checkpointInterval == 0, position.batch < batches.count {
-                    try onCheckpoint?(checkpoint)
+                if position.batch < batches.count {
+                    let saved = checkpointInterval > 0 && position.step % checkpointInterval == 0
+                    if saved { try onCheckpoint?(checkpoint) }
+                    if shouldStop?() == true {
+                        if !saved { try onCheckpoint?(checkpoint) }
+                        throw TrainingError.interrupted(step: position.step)
+                    }
                 }
             }
             if let evaluate {
@@ -165,6 +174,7 @@ public final class Trainer {
             position.epoch += 1
             position.batch = 0
             try onCheckpoint?(checkpoint)
+            if position.epoch < settings.epochs, shouldStop?() == true { throw TrainingError.interrupted(step: position.step) }
         }
         return history
     }
