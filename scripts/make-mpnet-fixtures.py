@@ -11,6 +11,7 @@ Writes under Tests/BertSlimSDKTests/Fixtures/:
   sentences through all-mpnet-base-v2's own tokenizer (tokenizer.json), their ids and masks, the unpadded
   hidden states of layers 0, 1, 6 and 12 and the pooled output, in fp32, eval mode.
 """
+import importlib.util
 import json
 import pathlib
 
@@ -31,15 +32,14 @@ SENTENCES = [
     ("One of the year's best films — smart, funny and moving.", None),
     ("meh", None),
 ]
-LONG_TEXT = (
-    "this sprawling family saga begins with a wedding and ends with a funeral , and in between "
-    "it finds room for three generations of grudges , a missing inheritance , a house fire , two "
-    "affairs , a subplot about a racehorse that goes nowhere , and more voice-over narration than "
-    "any film really needs ; the performances are committed and the photography is often lovely , "
-    "yet the whole thing feels like a miniseries compressed into two and a half hours , with every "
-    "emotional beat arriving a little too early or a little too late , so that by the time the "
-    "long-estranged brothers finally reconcile on the porch we have stopped caring whether they do"
-)
+
+
+def long_review():
+    """The long review of the MiniLM fixtures (make-bert-fixtures.py)."""
+    spec = importlib.util.spec_from_file_location("bert_fixtures", ROOT / "scripts/make-bert-fixtures.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.LONG_TEXT
 
 
 def tiny():
@@ -99,7 +99,7 @@ def base():
     tok.no_padding()
     tok.no_truncation()
     model = MPNetModel.from_pretrained(str(BASE)).eval()
-    examples = SENTENCES + [(LONG_TEXT, None)]
+    examples = SENTENCES + [(long_review(), None)]
     enc = [tok.encode(a, b) if b else tok.encode(a) for a, b in examples]
     t = max(len(e.ids) for e in enc)
     ids = np.full((len(enc), t), 1, np.int32)
