@@ -59,8 +59,14 @@ struct BertRelevanceTests {
         return (model, encoded.batch(Array(0..<texts.count)))
     }
 
-    @Test func theRecomputedLayerEqualsTheModelsAndRelevanceIsConserved() throws {
-        let (model, batch) = try Self.miniLM()
+    /// The committed random MPNet classifier (relative-position bias) on its fixture batch.
+    static func mpnet() throws -> (BertModel, Batch) {
+        (try MPNetTests.tiny(), try MPNetTests.batch(MPNetTests.fixture()))
+    }
+
+    @Test(arguments: ["minilm", "mpnet"])
+    func theRecomputedLayerEqualsTheModelsAndRelevanceIsConserved(variant: String) throws {
+        let (model, batch) = try variant == "mpnet" ? Self.mpnet() : Self.miniLM()
         let output = try model.forward(batch, request: [.hiddenStates, .attentionProbabilities], training: false)
         for (l, layer) in model.layers.enumerated() {
             let step = BertRelevance.layerRelevance(layer, input: output.hiddenStates[l], probabilities: output.attentionProbabilities[l],
@@ -86,6 +92,7 @@ struct BertRelevanceTests {
             let tokens = result.tokens.slice(axis: 0, range: i..<i + 1).scalars.reduce(0, +)
             #expect(abs(tokens - result.layerTotals[0].input[i]) <= 1e-4 * abs(result.layerTotals[0].input[i]) + 1e-7)
         }
-        #expect(result.heads.count == 6 && result.heads.allSatisfy { $0.shape == [batch.size, 12] })
+        #expect(result.heads.count == model.layers.count
+                && result.heads.allSatisfy { $0.shape == [batch.size, model.config.numAttentionHeads] })
     }
 }
