@@ -4,9 +4,9 @@ where an uninterrupted run ends?
 
     python3 scripts/soak.py [--trials N] [--kills K] [--bertslim PATH] [--seed S] [--keep DIR]
 
-A small recipe (Hinton KD of MiniLM-L6 into a 1-layer student, then Q8BERT quantization-aware
-training of the student, checkpoints every 2 steps, test evaluation, int8 export) on 96 MR
-training sentences runs once uninterrupted. Then each trial starts it again in a fresh folder,
+A small recipe (one epoch of fine-tuning MiniLM-L6, Hinton KD of it into a 1-layer student, Q8BERT
+quantization-aware training of the student, checkpoints every 2 steps, test evaluation, int8
+export) on 96 MR training sentences runs once uninterrupted. Then each trial starts it again in a fresh folder,
 SIGKILLs it at a random moment (up to K times, uniform over the reference run's duration),
 resumes it with --resume after each kill, and lets the last resume finish. Every trial must give
 results.json (losses, dev and test metrics, sizes) and an exported model.safetensors identical,
@@ -35,6 +35,7 @@ seed: 3
 data: {{train: train.tsv, dev: dev.tsv, test: test.tsv, max_length: 32}}
 teacher: {{model: {teacher}}}
 stages:
+  - finetune: {{epochs: 1, batch_size: 16, learning_rate: 5.0e-5, checkpoint_every: 2}}
   - distill:
       student: {{component: bert-student, settings: {{layers: 1}}}}
       losses: [{{component: hinton-kd, settings: {{temperature: 2, alpha: 0.5}}}}]
@@ -74,8 +75,6 @@ def outcome(out):
         for model in point["models"]:
             model.pop("latencyMs", None)
             model.pop("threads", None)
-        for export in point.get("exports", []):
-            export.pop("path", None)
     weights = out / "exports/final/model.safetensors"
     return results, hashlib.sha256(weights.read_bytes()).hexdigest()
 
@@ -87,13 +86,18 @@ def run_to_end(bertslim, folder, out, kills, duration, rng, interrupt=False):
     for attempt in range(kills + 1):
         process = subprocess.Popen(command(bertslim, folder, out, resume), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
         if attempt < kills:
-            delay = rng.uniform(0.05, 1.0) * duration
+            sigint = interrupt and attempt == 0
+            # (a SIGINT in the first moments could come before the handler is installed)
+            delay = rng.uniform(0.2 if sigint else 0.05, 1.0) * duration
             try:
                 process.wait(timeout=delay)
             except subprocess.TimeoutExpired:
-                if interrupt and attempt == 0:
+                if sigint:
                     process.send_signal(signal.SIGINT)
                     _, errors = process.communicate(timeout=600)
+                    if process.returncode == 0:  # it was past its last stage's check
+                        events.append(f"SIGINT at {delay:.1f} s: the run had finished its last stage")
+                        return events
                     if process.returncode != 130 or "resumes with --resume" not in errors:
                         raise SystemExit(f"SIGINT: exit {process.returncode}, stderr: {errors.strip()[-400:]}")
                     events.append(f"SIGINT at {delay:.1f} s: clean stop")

@@ -14,6 +14,8 @@ final class FakeQuantTransform: LinearTransform {
 
     /// Per Linear layer, keyed by its weight parameter: the range of its input.
     private(set) var observers: [ObjectIdentifier: RangeObserver] = [:]
+    /// The ranges by name (`<weight>.input_range`), listed as the transform's parameters.
+    private var named: [(name: String, observer: RangeObserver)] = []
     let rule: RangeRule
     let decay: Float
     let perChannel: Bool
@@ -36,6 +38,20 @@ final class FakeQuantTransform: LinearTransform {
         self.quantizeActivations = quantizeActivations
         self.quantizeWeights = quantizeWeights
         self.dynamicActivations = dynamicActivations
+    }
+
+    /// Every Linear weight's range as a parameter (no gradient), so that checkpoints keep them.
+    var parameters: [(name: String, parameter: Parameter)] { named.map { ($0.name, $0.observer.stored) } }
+
+    /// Creates the observer of every Linear layer of `model` (the 2-D weights but the embedding
+    /// tables and MPNet's bias table) under its weight's name, before any batch: a resumed run
+    /// loads them.
+    func register(_ model: BertModel) {
+        for (name, parameter) in model.namedParameters
+        where parameter.shape.count == 2 && name.hasSuffix(".weight") && !name.hasPrefix("embeddings.")
+            && !name.hasPrefix("linear_transform.") && name != BertModel.relativeAttentionBiasName {
+            named.append((name + ".input_range", observer(of: parameter)))
+        }
     }
 
     /// The observer of the Linear layer whose weight is `parameter`.

@@ -51,6 +51,7 @@ final class Q8BERTQuantizer: Quantizer {
         case .dynamic:
             transform = nil
         }
+        transform?.register(bert)
         bert.linearTransform = transform
     }
 

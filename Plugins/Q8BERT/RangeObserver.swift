@@ -10,16 +10,27 @@ enum RangeRule: String, Decodable, CaseIterable, Sendable {
 
 /// The range of one activation: max|x| folded over batches, giving the Q8BERT scale
 /// `127 / range` (Zafrir et al. 2019: EMA with decay 0.9999 during training, frozen at
-/// conversion).
+/// conversion). It lives in a one-value ``Parameter`` without gradient (NaN before the first
+/// batch), which the transform lists, so that a checkpoint keeps it and a resumed run goes on
+/// with the same range.
 final class RangeObserver {
     let rule: RangeRule
     let decay: Float
-    /// The folded max|x|; nil before the first batch.
-    private(set) var range: Float?
+    /// The range as the model's checkpoints store it.
+    let stored = Parameter(Tensor(shape: [1], scalars: [.nan]), requiresGrad: false)
 
     init(rule: RangeRule, decay: Float) {
         self.rule = rule
         self.decay = decay
+    }
+
+    /// The folded max|x|; nil before the first batch.
+    private(set) var range: Float? {
+        get {
+            let value = stored.value.scalars[0]
+            return value.isNaN ? nil : value
+        }
+        set { stored.value = Tensor(shape: [1], scalars: [newValue ?? .nan]) }
     }
 
     /// Folds in the max|x| of `x` by `rule` (the observer's own unless given).

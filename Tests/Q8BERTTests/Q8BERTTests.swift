@@ -157,6 +157,26 @@ struct Q8BERTConversionTests {
 
 @Suite("Q8BERT: quantization-aware training")
 struct Q8BERTTrainingTests {
+    @Test("a checkpoint of a model in QAT keeps the activation ranges, so a resumed run goes on with them")
+    func rangesSurviveACheckpoint() throws {
+        let model = tinyBert(seed: 9)
+        let q = try quantizer(#"{"mode": "qat"}"#)
+        try q.prepare(model)
+        try q.calibrate(model, batches: randomBatches(2))
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("q8bert-ranges-\(UUID())").path
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        try model.save(to: folder)  // what the checkpoint store writes
+        let resumed = tinyBert(seed: 9)
+        let again = try quantizer(#"{"mode": "qat"}"#)
+        try again.prepare(resumed)
+        try resumed.load(from: folder)
+        let weights = { (m: BertModel) in m.layers.flatMap { [$0.query, $0.key, $0.value, $0.attentionOutput, $0.intermediate, $0.output] } }
+        for (a, b) in zip(weights(model), weights(resumed)) {
+            let saved = try #require(q.transform?.observers[ObjectIdentifier(a)]?.range)
+            #expect(again.transform?.observers[ObjectIdentifier(b)]?.range == saved)
+        }
+    }
+
     @Test("observers keep Q8BERT's EMA of max|x|, seeded by the first batch")
     func emaObserver() {
         let o = RangeObserver(rule: .ema, decay: 0.9)
@@ -181,7 +201,15 @@ struct Q8BERTTrainingTests {
                                   return try run(model, batch).logits! }()
         let loss = try crossEntropy(try model.forward(batch, request: [], training: false).logits!, labels: labels)
         loss.backward()
-        for (name, p) in model.namedParameters { #expect(p.grad != nil, "\(name) has no gradient") }
+        for (name, p) in model.namedParameters {
+            // The transform's ranges are state, not weights: listed (so checkpoints keep them), without gradient.
+            if name.hasPrefix("linear_transform.") {
+                #expect(name.hasSuffix(".input_range") && !p.requiresGrad && p.grad == nil, "\(name)")
+            } else {
+                #expect(p.grad != nil, "\(name) has no gradient")
+            }
+        }
+        #expect(model.namedParameters.filter { $0.name.hasPrefix("linear_transform.") }.count == 2 * 6 + 2)
         let observer = try #require(q.transform?.observers[ObjectIdentifier(model.layers[0].intermediate)])
         let trained = observer.range
         _ = try run(model, randomBatches(1, seed: 77)[0])  // evaluation: no gradient, ranges frozen
