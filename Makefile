@@ -42,6 +42,8 @@ test: deps assets
 	  echo "== kernel suites with BERTSLIM_MAX_ISA=$$cap"; \
 	  BERTSLIM_MAX_ISA=$$cap swift test --skip-build $(SWIFT_BUILD_FLAGS) --filter '$(ISA_SUITES)' || exit 1; \
 	done
+	@echo "== kill-and-resume soak, 3 trials (make soak N=20 for the long one)"
+	python3 scripts/soak.py --trials 3 --kills 2 --bertslim "$$(swift build $(SWIFT_BUILD_FLAGS) --show-bin-path)/bertslim"
 
 # Kill-and-resume soak (scripts/soak.py): N trials of a small distill + QAT recipe, each killed
 # at random moments and resumed, compared byte for byte with an uninterrupted run.
