@@ -69,6 +69,10 @@ struct FineTune: ParsableCommand {
         // An --out made here and left empty by a failure is removed again.
         defer { if created && !finished { try? FileManager.default.removeItem(atPath: out) } }
         let tokenizer = try WordPieceTokenizer(directory: model)
+        let shortest = tokenizer.minimumLength(pair: pairColumn != nil)
+        if maxLength < shortest {
+            throw CommandError("--max-length \(maxLength) leaves no room for the tokenizer's special tokens (at least \(shortest))")
+        }
         let columns = ColumnMapping(text: .name(textColumn), textPair: pairColumn.map { .name($0) }, label: .name(labelColumn))
         let trainSet = try TextDataset(path: train, columns: columns)
         guard let labels = trainSet.labels else { throw TrainingError.missingLabels(file: train) }

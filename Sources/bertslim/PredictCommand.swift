@@ -43,8 +43,8 @@ struct Predict: ParsableCommand {
         let network = try ModelFolder.load(model, host: plugins.host())
         let tokenizer = try WordPieceTokenizer(directory: model)
         let inputs = try readInputs()
-        if maxLength < 3, inputs.contains(where: { $0.pair != nil }) {
-            throw CommandError("\(input ?? ""): holds text pairs, which need --max-length 3 or more")
+        if maxLength < tokenizer.minimumLength(pair: true), inputs.contains(where: { $0.pair != nil }) {
+            throw CommandError("\(input ?? ""): holds text pairs, which need --max-length \(tokenizer.minimumLength(pair: true)) or more")
         }
         let labels = network.labels
         let wantHidden = hiddenStates || labels.isEmpty

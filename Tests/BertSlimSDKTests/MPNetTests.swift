@@ -126,6 +126,14 @@ import Testing
         }
     }
 
+    @Test func pairsNeedRoomForBothSeparators() throws {
+        let vocabulary = try Vocabulary(tokens: ["<s>", "<pad>", "</s>", "[UNK]", "good", "bad"])
+        let tokenizer = try WordPieceTokenizer(vocabulary: vocabulary, specialTokens: .mpnet)
+        #expect(tokenizer.minimumLength(pair: true) == 4 && tokenizer.minimumLength(pair: false) == 2)
+        #expect(tokenizer.encode("good", pair: "bad", maxLength: 16).ids == [0, 4, 2, 2, 5, 2])
+        #expect(tokenizer.encode("good", pair: "bad", maxLength: 4).ids == [0, 2, 2, 2])
+    }
+
     @Test func lowBitPackingRefusesMPNet() throws {
         let model = try Self.tiny()
         #expect(throws: ComponentError.self) {

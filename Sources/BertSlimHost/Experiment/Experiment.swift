@@ -156,6 +156,11 @@ struct RunData {
 
     init(recipe: Recipe, tokenizerDirectory: String) throws {
         tokenizer = try WordPieceTokenizer(directory: tokenizerDirectory)
+        let shortest = tokenizer.minimumLength(pair: recipe.data.pairColumn != nil)
+        if recipe.data.maxLength < shortest {
+            throw RecipeError.invalidValue(path: "data.max_length", reason: "\(recipe.data.maxLength) leaves no room for the tokenizer's "
+                                           + "special tokens (at least \(shortest))", at: recipe.document.location(of: "data.max_length"))
+        }
         let train = try TextDataset(path: recipe.resolve(recipe.data.train), columns: recipe.columns)
         guard let labels = train.labels else { throw TrainingError.missingLabels(file: recipe.data.train) }
         self.labels = labels

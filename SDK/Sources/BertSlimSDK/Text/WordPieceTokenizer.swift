@@ -88,8 +88,12 @@ public struct WordPieceTokenizer: Sendable {
         return scratch.first.map { vocabulary.tokens[Int($0)] }
     }
 
+    /// The fewest tokens an encoding can have: its special tokens (2; for a pair 3, or 4 with
+    /// MPNet's two separators). `encode` needs `maxLength` at least this.
+    public func minimumLength(pair: Bool) -> Int { pair ? 2 + specialTokens.pairSeparators : 2 }
+
     func encode(_ text: String, pair: String?, maxLength: Int, scratch: inout EncodingScratch) -> Encoding {
-        let specials = pair == nil ? 2 : 2 + specialTokens.pairSeparators
+        let specials = minimumLength(pair: pair != nil)
         precondition(maxLength >= specials, "maxLength \(maxLength) leaves no room for the \(specials) special tokens")
         scratch.first.removeAll(keepingCapacity: true)
         scratch.second.removeAll(keepingCapacity: true)
