@@ -3,7 +3,7 @@ SHELL := /bin/bash
 SYSTEM_PACKAGES := libdnnl-dev libltdl-dev libsqlite3-dev
 SWIFT_BUILD_FLAGS ?=
 
-.PHONY: demo test build release deps assets assets-large venv fixtures clean sdk soak
+.PHONY: demo test build release deps assets assets-large venv fixtures clean sdk soak fuzz
 
 # Debian packages, installed when missing (needs root).
 deps:
@@ -42,14 +42,23 @@ test: deps assets
 	  echo "== kernel suites with BERTSLIM_MAX_ISA=$$cap"; \
 	  BERTSLIM_MAX_ISA=$$cap swift test --skip-build $(SWIFT_BUILD_FLAGS) --filter '$(ISA_SUITES)' || exit 1; \
 	done
-	@echo "== kill-and-resume soak, 3 trials (make soak N=20 for the long one)"
+	@echo "== kill-and-resume soak, 3 trials and 1 disk-full trial (make soak N=20 for the long one)"
 	python3 scripts/soak.py --trials 3 --kills 2 --bertslim "$$(swift build $(SWIFT_BUILD_FLAGS) --show-bin-path)/bertslim"
+	@echo "== fuzz smoke: every fuzz target for 10 s under AddressSanitizer (make fuzz FUZZ_SECONDS=600 for the long one)"
+	python3 scripts/fuzz.py --debug --seconds 10
 
 # Kill-and-resume soak (scripts/soak.py): N trials of a small distill + QAT recipe, each killed
-# at random moments and resumed, compared byte for byte with an uninterrupted run.
+# at random moments and resumed, and one that runs out of disk, compared byte for byte with an
+# uninterrupted run.
 N ?= 20
 soak: deps assets release
 	python3 scripts/soak.py --trials $(N) --bertslim .build/release/bertslim
+
+# Every parser of strangers' files under libFuzzer + AddressSanitizer (scripts/fuzz.py), each
+# target for FUZZ_SECONDS; a crash's input lands in .build/fuzz/crashes/<target>/.
+FUZZ_SECONDS ?= 600
+fuzz: deps assets
+	python3 scripts/fuzz.py --seconds $(FUZZ_SECONDS)
 
 # The plugin SDK as a folder a third party builds against with plain swiftc (SDK/README.md).
 SDK_DIST ?= sdk-dist/BertSlimSDK

@@ -32,6 +32,8 @@ let package = Package(
         .executable(name: "bertslim", targets: ["bertslim"]),
         .library(name: "BertSlimHost", targets: ["BertSlimHost"]),
         .library(name: "BertSlimLedger", targets: ["BertSlimLedger"]),
+        // The fuzz targets; `make fuzz` links this library into libFuzzer's driver.
+        .library(name: "BertSlimFuzz", type: .dynamic, targets: ["BertSlimFuzz"]),
     ] + pluginNames.map { .library(name: $0, type: .dynamic, targets: [$0]) },
     dependencies: [
         .package(path: "SDK"),
@@ -52,6 +54,11 @@ let package = Package(
             name: "BertSlimLedger",
             dependencies: ["BertSlimHost", .product(name: "GRDB", package: "GRDB.swift"),
                            .product(name: "Yams", package: "Yams")]
+        ),
+        // Every parser of strangers' files as a libFuzzer target (`make fuzz`; the tests replay Tests/Fuzz).
+        .target(
+            name: "BertSlimFuzz",
+            dependencies: ["BertSlimHost", sdk, .product(name: "CBertSlimPlugin", package: "SDK")]
         ),
         .executableTarget(
             name: "bertslim",
@@ -74,7 +81,7 @@ let package = Package(
         ),
         .testTarget(
             name: "PluginTests",
-            dependencies: ["BertSlimHost", "BertSlimLedger", sdk, .product(name: "CBertSlimPlugin", package: "SDK"),
+            dependencies: ["BertSlimHost", "BertSlimLedger", "BertSlimFuzz", sdk, .product(name: "CBertSlimPlugin", package: "SDK"),
                            .product(name: "Yams", package: "Yams"), .product(name: "GRDB", package: "GRDB.swift")],
             exclude: ["Fixtures"]
         ),

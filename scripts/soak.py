@@ -12,7 +12,13 @@ resumes it with --resume after each kill, and lets the last resume finish. Every
 results.json (losses, dev and test metrics, sizes) and an exported model.safetensors identical,
 byte for byte, to the reference; a resume that fails means a kill left the folder unreadable.
 The last trial also sends SIGINT once: the run must stop cleanly (exit 130, "resumes with
---resume") and resume to the same end. Exits 1 on any mismatch.
+--resume") and resume to the same end.
+
+Then --disk-full trials (default 1) fill the disk: at a random moment the running process's
+file-size limit drops to 1 MiB (RLIMIT_FSIZE, with SIGXFSZ ignored: every write past 1 MiB fails
+with EFBIG, as on a full disk), so the next checkpoint or export fails part-way. The run must end
+with one error naming the file and the reason, and a resume with room again must reach the same
+end. Exits 1 on any mismatch.
 """
 import argparse
 import hashlib
@@ -20,6 +26,7 @@ import json
 import os
 import pathlib
 import random
+import resource
 import shutil
 import signal
 import subprocess
@@ -79,10 +86,9 @@ def outcome(out):
     return results, hashlib.sha256(weights.read_bytes()).hexdigest()
 
 
-def run_to_end(bertslim, folder, out, kills, duration, rng, interrupt=False):
+def run_to_end(bertslim, folder, out, kills, duration, rng, interrupt=False, resume=False):
     """Runs the recipe into `out`, killed (or interrupted once) at random moments, resumed each time."""
     events = []
-    resume = False
     for attempt in range(kills + 1):
         process = subprocess.Popen(command(bertslim, folder, out, resume), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
         if attempt < kills:
@@ -115,11 +121,31 @@ def run_to_end(bertslim, folder, out, kills, duration, rng, interrupt=False):
     return events
 
 
+def disk_full(bertslim, folder, out, duration, rng):
+    """Runs into `out`, fills the disk at a random moment, then resumes with room."""
+    process = subprocess.Popen(command(bertslim, folder, out, False), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                               text=True, preexec_fn=lambda: signal.signal(signal.SIGXFSZ, signal.SIG_IGN))
+    delay = rng.uniform(0.1, 0.9) * duration
+    try:
+        process.wait(timeout=delay)
+    except subprocess.TimeoutExpired:
+        resource.prlimit(process.pid, resource.RLIMIT_FSIZE, (1 << 20, 1 << 20))
+    _, errors = process.communicate()
+    if process.returncode == 0:
+        return [f"disk full at {delay:.1f} s: nothing left to write"]
+    lines = [line for line in errors.splitlines() if line.strip()]
+    if len(lines) != 1 or "File too large" not in lines[0] or str(out) not in lines[0]:
+        raise SystemExit(f"disk full: exit {process.returncode}, want one error naming the file: {errors.strip()[-800:]}")
+    events = [f"disk full at {delay:.1f} s: {lines[0][len('Error: '):][:160]}"]
+    return events + run_to_end(bertslim, folder, out, 0, duration, rng, resume=True)
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--trials", type=int, default=3)
     parser.add_argument("--kills", type=int, default=3, help="kills per trial")
     parser.add_argument("--bertslim", default=str(ROOT / ".build/release/bertslim"))
+    parser.add_argument("--disk-full", type=int, default=1, help="disk-full trials")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--keep", help="keep the run folders here")
     args = parser.parse_args()
@@ -134,9 +160,12 @@ def main():
         expected = outcome(base / "reference")
         print(f"reference run: {duration:.1f} s, export sha256 {expected[1][:12]}")
         mismatches = 0
-        for trial in range(args.trials):
+        for trial in range(args.trials + args.disk_full):
             out = base / f"trial-{trial + 1}"
-            events = run_to_end(args.bertslim, base, out, args.kills, duration, rng, interrupt=trial == args.trials - 1)
+            if trial < args.trials:
+                events = run_to_end(args.bertslim, base, out, args.kills, duration, rng, interrupt=trial == args.trials - 1)
+            else:
+                events = disk_full(args.bertslim, base, out, duration, rng)
             got = outcome(out)
             same = got == expected
             mismatches += not same
@@ -145,7 +174,7 @@ def main():
                 for name, a, b in (("results", expected[0], got[0]), ("export", expected[1], got[1])):
                     if a != b:
                         print(f"  {name} differs: {json.dumps(a)[:300]} vs {json.dumps(b)[:300]}")
-        print(f"soak: {args.trials} trials, {mismatches} mismatches")
+        print(f"soak: {args.trials} kill trials, {args.disk_full} disk-full trials, {mismatches} mismatches")
         sys.exit(1 if mismatches else 0)
     finally:
         if not args.keep:

@@ -24,6 +24,23 @@ struct ModelFolderTests {
         #expect(FileManager.default.contents(atPath: target + "/vocab.txt") == Data("[PAD]\n[UNK]\n[CLS]\n[SEP]\nhello\n".utf8))
     }
 
+    @Test func aSaveThatFailsPartWayLeavesThePreviousFolder() throws {
+        let source = try TestEnvironment.temporaryFolder("model-folder-partial-source")
+        try Data("[PAD]\n[UNK]\n[CLS]\n[SEP]\nhello\n".utf8).write(to: source.appendingPathComponent("vocab.txt"))
+        let parent = try TestEnvironment.temporaryFolder("model-folder-partial")
+        let target = parent.appendingPathComponent("model").path
+        try ModelFolder.save(BertModel(config: Self.config, seed: 3), to: target, tokenizerDirectory: source.path)
+        let before = try Data(contentsOf: URL(fileURLWithPath: target + "/model.safetensors"))
+        // The weights are written, then the vocabulary cannot be read (a folder): the save fails part-way.
+        let unreadable = try TestEnvironment.temporaryFolder("model-folder-partial-unreadable")
+        try FileManager.default.createDirectory(at: unreadable.appendingPathComponent("vocab.txt"), withIntermediateDirectories: true)
+        #expect(throws: (any Error).self) {
+            try ModelFolder.save(BertModel(config: Self.config, seed: 4), to: target, tokenizerDirectory: unreadable.path)
+        }
+        #expect(try Data(contentsOf: URL(fileURLWithPath: target + "/model.safetensors")) == before)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: parent.path) == ["model"])
+    }
+
     @Test func aFolderNamingAComponentNoPluginHasSaysWhichAndWhere() throws {
         let path = try folder("model-folder-unknown", config: #"{"bertslim_component": "no-such-student"}"#)
         let error = try #require(throws: ModelFolderError.self) { try ModelFolder.load(path, host: firstPartyHost()) }

@@ -33,14 +33,27 @@ public enum ModelFolder {
 
     /// Writes `model` into `folder` (replacing it) with the tokenizer files from `tokenizerDirectory`;
     /// with `dense`, a model with masked weights (``WeightMaskable``) stores them as zeros.
+    ///
+    /// The folder is written beside `folder` and swapped in when complete, so a write that
+    /// fails part-way (a full disk) leaves the folder as it was and throws.
     public static func save(_ model: any Model, to folder: String, tokenizerDirectory: String, dense: Bool = false) throws {
-        try? FileManager.default.removeItem(atPath: folder)
-        if dense, let maskable = model as? any WeightMaskable {
-            try maskable.saveDense(to: folder)
-        } else {
-            try model.save(to: folder)
+        let files = FileManager.default
+        let staging = "\(folder).partial-\(getpid())", previous = "\(folder).previous-\(getpid())"
+        try? files.removeItem(atPath: staging)
+        do {
+            if dense, let maskable = model as? any WeightMaskable {
+                try maskable.saveDense(to: staging)
+            } else {
+                try model.save(to: staging)
+            }
+            try WordPieceTokenizer.copyFiles(from: tokenizerDirectory, to: staging)
+        } catch {
+            try? files.removeItem(atPath: staging)
+            throw error
         }
-        try WordPieceTokenizer.copyFiles(from: tokenizerDirectory, to: folder)
+        if files.fileExists(atPath: folder) { try files.moveItem(atPath: folder, toPath: previous) }
+        try files.moveItem(atPath: staging, toPath: folder)
+        try? files.removeItem(atPath: previous)
     }
 
     /// The component named by `directory/config.json`, nil for a plain BERT folder.

@@ -3,10 +3,10 @@ import CBertSlimPlugin
 
 /// Reads a plugin's C descriptor, handshake first: `abi_version` and `struct_size` are checked
 /// before any other byte is touched, and every later field is validated before use.
-enum DescriptorReader {
+public enum DescriptorReader {
     /// The manifest and a copy of the descriptor's fields.
     /// - Throws: ``PluginError`` naming `file` and what is wrong.
-    static func read(_ raw: UnsafeRawPointer, file: String) throws -> (PluginManifest, bertslim_plugin_descriptor) {
+    public static func read(_ raw: UnsafeRawPointer, file: String) throws -> (PluginManifest, bertslim_plugin_descriptor) {
         let abiVersion = raw.loadUnaligned(fromByteOffset: 0, as: UInt32.self)
         let size = Int(raw.loadUnaligned(fromByteOffset: 4, as: UInt32.self))
         let (major, minor) = (abiVersion >> 16, abiVersion & 0xFFFF)
@@ -48,6 +48,11 @@ enum DescriptorReader {
         let count = Int(descriptor.component_count), stride = Int(descriptor.component_size)
         guard count <= 10_000 else { throw PluginError.invalidDescriptor(file: file, reason: "\(count) components") }
         guard count > 0 else { return (manifest, descriptor) }
+        // An entry grows only at its end, like the descriptor; a stride beyond any plausible
+        // entry would send the reads far past the table (found by fuzzing).
+        guard stride <= 1024 else {
+            throw PluginError.invalidDescriptor(file: file, reason: "component_size \(stride) is implausibly large")
+        }
         guard let table = descriptor.components, stride >= PluginABI.minimumComponentSize else {
             throw PluginError.invalidDescriptor(
                 file: file, reason: "component table is null or its entries are \(stride) bytes (at least \(PluginABI.minimumComponentSize) needed)")

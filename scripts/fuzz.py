@@ -1,0 +1,107 @@
+#!/usr/bin/env python3
+"""Builds the fuzz targets (Sources/BertSlimFuzz) under libFuzzer with AddressSanitizer and runs
+each for a set time; prints (and writes to .build/fuzz/results.json) executions, time, corpus
+size and crashes per target.
+
+    python3 scripts/fuzz.py [--seconds 60] [--debug] [--build-only] [TARGET ...]   (make fuzz FUZZ_SECONDS=...)
+
+The build is a release build (--debug: a debug one, quicker to build, slower to run; the tests'
+smoke uses it) of the SDK, the host, the plugins and the targets with `-sanitize=fuzzer,address`
+in its own scratch folder (.build/fuzz); libFuzzer's driver is linked from the toolchain's clang. Each target starts from its committed seeds (Tests/Fuzz/corpus/<t>)
+and a working corpus that grows across runs (.build/fuzz/corpus/<t>). A crash's input is
+written to .build/fuzz/crashes/<t>/; minimise it (`bertslim-fuzz -minimize_crash=1 ...`), fix
+the bug and commit the input under Tests/Fuzz/crashes/<t>/, which the tests replay.
+Leak detection is off: the Swift runtime's caches and the plugin registry live for the process.
+"""
+import argparse
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+SCRATCH = os.path.join(ROOT, ".build", "fuzz")
+TARGETS = ["safetensors", "config", "model-folder", "vocab", "tokenizer", "tsv", "csv", "jsonl", "recipe", "descriptor"]
+FLAGS = ["--scratch-path", SCRATCH, "-Xswiftc", "-sanitize=fuzzer,address"]
+
+
+def plugin_products():
+    text = open(os.path.join(ROOT, "Package.swift")).read()
+    names = text[text.index("let pluginNames = ["):]
+    return re.findall(r'"(\w+)",', names[:names.index("]")])
+
+
+def build(configuration):
+    """Builds the targets' library and every plugin, then links libFuzzer's driver; returns its path."""
+    flags = ["-c", configuration] + FLAGS
+    for product in ["BertSlimFuzz"] + plugin_products():
+        subprocess.run(["swift", "build", *flags, "--product", product], cwd=ROOT, check=True)
+    bin_dir = subprocess.run(["swift", "build", *flags, "--show-bin-path"], cwd=ROOT, check=True,
+                             capture_output=True, text=True).stdout.strip()
+    clang = os.path.join(os.path.dirname(os.path.realpath(shutil.which("swift"))), "clang")
+    driver = os.path.join(bin_dir, "bertslim-fuzz")
+    subprocess.run([clang, "-fsanitize=fuzzer,address", "-x", "c", "/dev/null", "-o", driver, f"-L{bin_dir}",
+                    "-lBertSlimFuzz", f"-Wl,-rpath,{bin_dir}"], check=True)
+    return driver
+
+
+def run(driver, target, seconds):
+    corpus = os.path.join(SCRATCH, "corpus", target)
+    crashes = os.path.join(SCRATCH, "crashes", target)
+    workspace = f"/dev/shm/bertslim-fuzz-{target}" if os.path.isdir("/dev/shm") else os.path.join(SCRATCH, "ws", target)
+    os.makedirs(corpus, exist_ok=True)
+    os.makedirs(crashes, exist_ok=True)
+    env = dict(os.environ, BERTSLIM_FUZZ_TARGET=target, BERTSLIM_FUZZ_WORKSPACE=workspace,
+               BERTSLIM_FUZZ_REPOSITORY=ROOT, SWIFT_BACKTRACE="enable=no",
+               ASAN_OPTIONS="detect_leaks=0:allocator_may_return_null=0", OMP_NUM_THREADS="1")
+    seeds = os.path.join(ROOT, "Tests", "Fuzz", "corpus", target)
+    command = [driver, f"-max_total_time={seconds}", "-print_final_stats=1", "-detect_leaks=0",
+               "-malloc_limit_mb=1024", "-rss_limit_mb=4096", "-timeout=30", "-max_len=400000",
+               f"-artifact_prefix={crashes}/", corpus, seeds]
+    start = time.monotonic()
+    result = subprocess.run(command, env=env, capture_output=True, text=True, errors="replace")
+    elapsed = time.monotonic() - start
+    shutil.rmtree(workspace, ignore_errors=True)
+    log = result.stdout + result.stderr
+    with open(os.path.join(SCRATCH, f"{target}.log"), "w") as f:
+        f.write(log)
+    stat = lambda name: int((re.search(rf"stat::{name}:\s*(\d+)", log) or [0, 0])[1])
+    found = sorted(os.listdir(crashes))
+    return {"target": target, "executions": stat("number_of_executed_units"), "seconds": round(elapsed, 1),
+            "corpus": len(os.listdir(corpus)), "peak_rss_mb": stat("peak_rss_mb"), "crashes": found,
+            "exit": result.returncode}
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("targets", nargs="*", default=TARGETS)
+    parser.add_argument("--seconds", type=int, default=60)
+    parser.add_argument("--debug", action="store_true", help="a debug build")
+    parser.add_argument("--build-only", action="store_true")
+    args = parser.parse_args()
+    unknown = set(args.targets) - set(TARGETS)
+    if unknown:
+        sys.exit(f"unknown fuzz targets {sorted(unknown)}; known: {', '.join(TARGETS)}")
+    driver = build("debug" if args.debug else "release")
+    if args.build_only:
+        return
+    results = []
+    print(f"{'target':<14}{'executions':>12}{'seconds':>9}{'exec/s':>9}{'corpus':>8}  crashes", flush=True)
+    for target in args.targets:
+        r = run(driver, target, args.seconds)
+        results.append(r)
+        rate = r["executions"] / max(r["seconds"], 1e-9)
+        print(f"{target:<14}{r['executions']:>12,}{r['seconds']:>9.0f}{rate:>9.0f}{r['corpus']:>8}  "
+              f"{', '.join(r['crashes']) or 'none'}", flush=True)
+    with open(os.path.join(SCRATCH, "results.json"), "w") as f:
+        json.dump(results, f, indent=1)
+    failed = [r["target"] for r in results if r["crashes"] or r["exit"] != 0]
+    if failed:
+        sys.exit(f"fuzzing found crashes in {', '.join(failed)}: see .build/fuzz/<target>.log and .build/fuzz/crashes/")
+
+
+if __name__ == "__main__":
+    main()
