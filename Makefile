@@ -3,7 +3,7 @@ SHELL := /bin/bash
 SYSTEM_PACKAGES := libdnnl-dev libltdl-dev libsqlite3-dev
 SWIFT_BUILD_FLAGS ?=
 
-.PHONY: demo test build release deps assets assets-large venv fixtures clean sdk soak fuzz
+.PHONY: demo test build release deps assets assets-large venv fixtures clean sdk soak fuzz sanitize
 
 # Debian packages, installed when missing (needs root).
 deps:
@@ -59,6 +59,18 @@ soak: deps assets release
 FUZZ_SECONDS ?= 600
 fuzz: deps assets
 	python3 scripts/fuzz.py --seconds $(FUZZ_SECONDS)
+
+# The readers, kernels, training and host suites under AddressSanitizer, then ThreadSanitizer,
+# each in its own build folder (SANITIZE_SUITES=... for another subset, '.' for all). TSan runs
+# with one OpenMP thread: libgomp is not built for TSan, so its workers' synchronisation would
+# be reported as races; the Swift-level concurrency (host threads, the tests' parallel runner,
+# kernels called from several threads) is what it checks.
+SANITIZE_SUITES ?= SafetensorsTests|SafetensorsCorruptionTests|DataReaderTests|VocabularyTests|WordPieceTokenizerTests|BertCheckpointTests|BertConfigLimitsTests|BertInputLimitsTests|ModelFolderTests|RecipeValidationTests|FuzzCorpusTests|KernelReferenceTests|ConcurrentKernelTests|SparseLinearTests|PackedLinearTests|TrainingTests|FineTuningTests|ExperimentTests|InterruptionTests|TeacherOutputCacheTests|LedgerConcurrencyTests|LoaderRejectionTests
+sanitize: deps assets
+	swift build --build-tests --sanitize address --scratch-path .build/asan $(SWIFT_BUILD_FLAGS)
+	ASAN_OPTIONS=detect_leaks=0 swift test --skip-build --sanitize address --scratch-path .build/asan --filter '$(SANITIZE_SUITES)'
+	swift build --build-tests --sanitize thread --scratch-path .build/tsan $(SWIFT_BUILD_FLAGS)
+	OMP_NUM_THREADS=1 swift test --skip-build --sanitize thread --scratch-path .build/tsan --filter '$(SANITIZE_SUITES)'
 
 # The plugin SDK as a folder a third party builds against with plain swiftc (SDK/README.md).
 SDK_DIST ?= sdk-dist/BertSlimSDK

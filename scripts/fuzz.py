@@ -59,7 +59,7 @@ def run(driver, target, seconds):
                ASAN_OPTIONS="detect_leaks=0:allocator_may_return_null=0", OMP_NUM_THREADS="1")
     seeds = os.path.join(ROOT, "Tests", "Fuzz", "corpus", target)
     command = [driver, f"-max_total_time={seconds}", "-print_final_stats=1", "-detect_leaks=0",
-               "-malloc_limit_mb=1024", "-rss_limit_mb=4096", "-timeout=30", "-max_len=400000",
+               "-malloc_limit_mb=256", "-rss_limit_mb=4096", "-timeout=30",
                f"-artifact_prefix={crashes}/", corpus, seeds]
     start = time.monotonic()
     result = subprocess.run(command, env=env, capture_output=True, text=True, errors="replace")
