@@ -37,9 +37,10 @@ def plugin_products():
 def build(configuration):
     """Builds the targets' library and every plugin, then links libFuzzer's driver; returns its path."""
     flags = ["-c", configuration] + FLAGS
+    env = dict(os.environ, BERTSLIM_FUZZ="1")  # Package.swift then declares the BertSlimFuzz library
     for product in ["BertSlimFuzz"] + plugin_products():
-        subprocess.run(["swift", "build", *flags, "--product", product], cwd=ROOT, check=True)
-    bin_dir = subprocess.run(["swift", "build", *flags, "--show-bin-path"], cwd=ROOT, check=True,
+        subprocess.run(["swift", "build", *flags, "--product", product], cwd=ROOT, check=True, env=env)
+    bin_dir = subprocess.run(["swift", "build", *flags, "--show-bin-path"], cwd=ROOT, check=True, env=env,
                              capture_output=True, text=True).stdout.strip()
     clang = os.path.join(os.path.dirname(os.path.realpath(shutil.which("swift"))), "clang")
     driver = os.path.join(bin_dir, "bertslim-fuzz")
