@@ -1,6 +1,6 @@
 # BertSlim: `make demo` runs the main job, `make test` the tests (README.md).
 SHELL := /bin/bash
-SYSTEM_PACKAGES := libdnnl-dev libltdl-dev libsqlite3-dev
+SYSTEM_PACKAGES := libdnnl-dev libltdl-dev libsqlite3-dev libopenmpi-dev openmpi-bin
 SWIFT_BUILD_FLAGS ?=
 
 .PHONY: demo test build release deps assets assets-large venv fixtures clean sdk soak fuzz sanitize

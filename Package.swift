@@ -1,6 +1,7 @@
 // swift-tools-version:6.0
 // The BertSlim host: command-line tool, host library and first-party plugins. Every
 // target here links the SDK's one shared library (SDK/ is its own package; see DESIGN.md §1).
+import Foundation
 import PackageDescription
 
 /// First-party technique plugins: each is a folder `Plugins/<Name>` built as its own
@@ -26,13 +27,19 @@ let pluginNames = [
 
 let sdk: Target.Dependency = .product(name: "BertSlimSDK", package: "SDK")
 
+/// The `mpi` communicator plugin needs Open MPI's headers (Debian's libopenmpi-dev, which
+/// `make deps` installs); without them the package builds, runs and tests single-process.
+let mpiAvailable = ["/usr/lib/x86_64-linux-gnu/pkgconfig/ompi-c.pc", "/usr/lib/pkgconfig/ompi-c.pc", "/usr/share/pkgconfig/ompi-c.pc"]
+    .contains { FileManager.default.fileExists(atPath: $0) }
+let mpiPlugins = mpiAvailable ? ["MPICommunicator"] : []
+
 let package = Package(
     name: "BertSlim",
     products: [
         .executable(name: "bertslim", targets: ["bertslim"]),
         .library(name: "BertSlimHost", targets: ["BertSlimHost"]),
         .library(name: "BertSlimLedger", targets: ["BertSlimLedger"]),
-    ] + pluginNames.map { .library(name: $0, type: .dynamic, targets: [$0]) }
+    ] + (pluginNames + mpiPlugins).map { .library(name: $0, type: .dynamic, targets: [$0]) }
       // The fuzz targets as the shared library libFuzzer's driver links (scripts/fuzz.py sets
       // BERTSLIM_FUZZ, in its own build folder). Not in other builds: beside the plugins, the
       // host would take it for a plugin without an entry point.
@@ -65,6 +72,11 @@ let package = Package(
         .executableTarget(
             name: "bertslim",
             dependencies: ["BertSlimHost", "BertSlimLedger", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+        ),
+        // Every Communicator operation under mpirun against serial results (DistributedTests).
+        .executableTarget(
+            name: "collectives-check",
+            dependencies: ["BertSlimHost", sdk]
         ),
         // The Swift half of scripts/check-tokenizer.py (tokenizer parity and speed).
         .executableTarget(
@@ -99,6 +111,11 @@ let package = Package(
             name: "Q8BERTTests",
             dependencies: ["Q8BERT", sdk]
         ),
-    ] + pluginNames.map { .target(name: $0, dependencies: [sdk], path: "Plugins/\($0)") },
+    ] + pluginNames.map { .target(name: $0, dependencies: [sdk], path: "Plugins/\($0)") }
+      + (mpiAvailable ? [
+        .systemLibrary(name: "CMPI", path: "Sources/CMPI", pkgConfig: "ompi-c", providers: [.apt(["libopenmpi-dev"])]),
+        .target(name: "CMPIShim", dependencies: ["CMPI"], path: "Sources/CMPIShim"),
+        .target(name: "MPICommunicator", dependencies: [sdk, "CMPIShim"], path: "Plugins/MPICommunicator"),
+      ] : []),
     swiftLanguageModes: [.v5]
 )

@@ -190,7 +190,7 @@ def main():
         write("recipe", name, text)
 
     # Plugin descriptors (DescriptorLayout.swift): a valid one with two components, and variants.
-    strings = [b"1.5.0", b"swift-6.3.1+sdk-1.5.0", b"org.example.fuzz", b"Fuzz", b"1.0", b"MIT",
+    strings = [b"1.6.0", b"swift-6.3.1+sdk-1.6.0", b"org.example.fuzz", b"Fuzz", b"1.0", b"MIT",
                b"cosine", b"a loss", b"cosine", b"a student"]
     pool = b"\0".join(strings)
     header = lambda abi, size, flags, count, stride, kind: struct.pack("<IIBIIB", abi, size, flags, count, stride, kind)

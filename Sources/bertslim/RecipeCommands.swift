@@ -23,6 +23,7 @@ struct PluginOptions: ParsableArguments {
 }
 
 extension ProbePolicy: ExpressibleByArgument {}
+extension DistributedMode: ExpressibleByArgument {}
 
 struct Validate: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -54,6 +55,8 @@ struct Run: ParsableCommand {
         One run at a time per folder: while a run holds it, another run --out of the same folder refuses
         and names the holder. Every run is recorded in the run ledger (--ledger, else $BERTSLIM_LEDGER, else
         runs/ledger.sqlite; `bertslim runs` reads it); --no-ledger skips it.
+        Under mpirun (or with --distributed mpi) every training stage runs data-parallel over the ranks:
+        rank 0 writes the run folder, log and ledger entry; the other ranks print nothing but errors.
         """
     )
     enum LogFormat: String, ExpressibleByArgument { case text, json }
@@ -70,27 +73,42 @@ struct Run: ParsableCommand {
     @OptionGroup var plugins: PluginOptions
     @OptionGroup var ledger: LedgerOptions
     @Flag(name: .customLong("no-ledger"), help: "Do not record the run in the run ledger.") var noLedger = false
+    @Option(help: "Spread the run over processes: auto (mpi when started by mpirun), none, or mpi.")
+    var distributed: DistributedMode = .auto
+    @Option(help: "Seconds a rank waits for the others at a collective operation before the run stops with an error.")
+    var collectiveTimeout: Double?
 
     func validate() throws {
         if noLedger && ledger.ledger != nil { throw ValidationError("--ledger and --no-ledger contradict each other") }
+        if let collectiveTimeout, !(collectiveTimeout > 0) { throw ValidationError("--collective-timeout must be above 0") }
     }
 
     func run() throws {
         if let threads { Threads.count = threads }
-        Interruption.install()
-        let printer = ProgressPrinter(format: logFormat == .json ? .json : .text, quiet: quiet)
+        let host = plugins.host()
+        let world: any Communicator
+        do {
+            world = try host.installCommunicator(distributed, timeoutSeconds: collectiveTimeout)
+        } catch {
+            FileHandle.standardError.write(Data("error: --distributed \(distributed.resolved().rawValue): \(error)\n".utf8))
+            throw ExitCode(1)
+        }
+        Interruption.install(ranks: world)
+        // Ranks other than 0 print errors only (and write no ledger entry).
+        let printer = ProgressPrinter(format: logFormat == .json ? .json : .text, quiet: quiet || !world.isRoot)
         do {
             let parsed = try Recipe(contentsOf: recipe)
             let folder = out ?? "runs/\(parsed.name)"
-            let experiment = Experiment(recipe: parsed, host: plugins.host(),
+            let experiment = Experiment(recipe: parsed, host: host,
                                         options: .init(outputDirectory: folder, resume: resume, seed: seed, cacheDirectory: cache))
-            if !noLedger {
+            if !noLedger && world.isRoot {
                 experiment.recorder = LedgerRecorder(ledger: try ledger.open(create: true)) { message in
                     FileHandle.standardError.write(Data("warning: ledger: \(message)\n".utf8))
                 }
             }
             let results = try experiment.run { printer.handle($0) }
             printer.finish()
+            guard world.isRoot else { return }
             // The comparison table (model, accuracy, parameters, file size, latency) of report.md.
             if !quiet { print(MarkdownReport(results: results).render()) }
             do {
@@ -99,19 +117,29 @@ struct Run: ParsableCommand {
             }
         } catch let error as RecipeError {
             printer.finish()
-            FileHandle.standardError.write(Data("error: \(error)\n".utf8))
+            report("\(error)", world)
             throw ExitCode(2)
         } catch let error as LedgerError {
             printer.finish()
-            FileHandle.standardError.write(Data("error: \(error)\n".utf8))
+            report("\(error)", world)
             throw ExitCode(1)
         } catch let error as ExperimentError {
             printer.finish()
             var message = "\(error)"
             if case .outputUnusable(let folder, _) = error, folder == out { message = "--out " + message }
-            FileHandle.standardError.write(Data("error: \(message)\n".utf8))
+            report(message, world)
             if case .interrupted = error { throw ExitCode(130) }
             throw ExitCode(1)
+        } catch let error as CommunicatorError {
+            printer.finish()
+            report("\(error)", world)
+            throw ExitCode(1)
         }
+    }
+
+    /// An error line on stderr, naming the rank when the run has several.
+    private func report(_ message: String, _ world: any Communicator) {
+        let rank = world.size > 1 ? "rank \(world.rank): " : ""
+        FileHandle.standardError.write(Data("error: \(rank)\(message)\n".utf8))
     }
 }

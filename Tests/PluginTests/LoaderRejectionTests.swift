@@ -38,7 +38,7 @@ struct LoaderRejectionTests {
     }
 
     @Test func anABIMajorMismatchGivesBothVersions() {
-        #expect(rejection(bad.abiMajor2) == "\(bad.abiMajor2.path): plugin ABI 2.3 does not match host ABI 1.2 "
+        #expect(rejection(bad.abiMajor2) == "\(bad.abiMajor2.path): plugin ABI 2.3 does not match host ABI 1.3 "
                 + "(major versions differ); rebuild it against SDK 1.x")
     }
 
@@ -113,7 +113,7 @@ struct CrashProbeTests {
         let dir = folder.path
         #expect(result.status == 1)
         #expect(result.output.split(separator: "\n").map(String.init) == [
-            "FAIL  \(dir)/libabi_major_2.so: plugin ABI 2.3 does not match host ABI 1.2 (major versions differ); rebuild it against SDK 1.x",
+            "FAIL  \(dir)/libabi_major_2.so: plugin ABI 2.3 does not match host ABI 1.3 (major versions differ); rebuild it against SDK 1.x",
             "FAIL  \(dir)/libcrash.so: crashed with signal 11 (SIGSEGV) while being probed",
             "FAIL  \(dir)/libneeds_missing.so: missing dependency libbertslim_fixture_gone.so: libbertslim_fixture_gone.so: cannot open shared object file: No such file or directory",
             "FAIL  \(dir)/libno_entry.so: no entry symbol bertslim_plugin_entry (not a BertSlim plugin)",

@@ -11,7 +11,7 @@ func patch(_ file: URL, replacing anchor: String, with replacement: String) thro
 
 @Suite("SDK compatibility (library evolution)", .serialized)
 struct SDKEvolutionTests {
-    /// A plugin compiled against this SDK (1.5) keeps working with a later SDK 1.6 that added a
+    /// A plugin compiled against this SDK (1.6) keeps working with a later SDK 1.7 that added a
     /// defaulted protocol requirement to `Loss` and a stored property to `ComponentContext`.
     @Test func aPluginBuiltAgainstThisSDKLoadsAndRunsUnderTheNextMinor() throws {
         let sdk10 = try SDKFolder.folder.get()
@@ -23,7 +23,7 @@ struct SDKEvolutionTests {
         try runCommand("swiftc", ["-emit-library", "-module-name", "CosineOld", "-I", sdk10.appendingPathComponent("modules").path,
                                   "-L", sdk10.appendingPathComponent("lib").path, "-lBertSlimSDK"] + sources + ["-o", oldPlugin.path])
 
-        // SDK 1.6: the same sources with additions only (built under .build/, where SwiftPM's
+        // SDK 1.7: the same sources with additions only (built under .build/, where SwiftPM's
         // scratch files belong).
         let base11 = TestEnvironment.packageRoot.appendingPathComponent(".build/plugin-tests/sdk-1.1")
         let source11 = base11.appendingPathComponent("source")
@@ -39,9 +39,9 @@ struct SDKEvolutionTests {
                   with: loss + "\n    var evolutionProbe: String { get }")
         try patch(sdkSources.appendingPathComponent("Protocols/Component.swift"), replacing: context,
                   with: context + "\n    public var evolutionField: [Int] = [1, 1]")
-        try patch(sdkSources.appendingPathComponent("Exports.swift"), replacing: "public static let minor = 5",
-                  with: "public static let minor = 6")
-        try Data("extension Loss { public var evolutionProbe: String { \"default added in 1.6\" } }\n".utf8)
+        try patch(sdkSources.appendingPathComponent("Exports.swift"), replacing: "public static let minor = 6",
+                  with: "public static let minor = 7")
+        try Data("extension Loss { public var evolutionProbe: String { \"default added in 1.7\" } }\n".utf8)
             .write(to: sdkSources.appendingPathComponent("Evolution.swift"))
         let scratch = base11.appendingPathComponent("build")
         try runCommand("swift", ["build", "--package-path", source11.path, "--scratch-path", scratch.path, "--product", "BertSlimSDK"])
@@ -56,8 +56,8 @@ struct SDKEvolutionTests {
         let lines = result.output.split(separator: "\n").map(String.init)
         #expect(lines.count == 4)
         guard lines.count == 4 else { return }
-        #expect(lines[0] == "host sdk 1.6.0, plugin sdk 1.5.0")
-        #expect(lines[1] == "new requirement: default added in 1.6")
+        #expect(lines[0] == "host sdk 1.7.0, plugin sdk 1.6.0")
+        #expect(lines[1] == "new requirement: default added in 1.7")
         #expect(lines[2] == "new field: [1, 1]")
         let value = try #require(Float(lines[3].replacingOccurrences(of: "value: ", with: "")))
         expectClose(value, cosineLoss(studentLogits, teacherLogits, width: 3))

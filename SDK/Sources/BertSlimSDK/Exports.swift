@@ -5,7 +5,7 @@
 /// against 1.x load in any 1.y host with y ≥ x).
 public enum SDKVersion {
     public static let major = 1
-    public static let minor = 5
+    public static let minor = 6
     public static let patch = 0
     public static var string: String { "\(major).\(minor).\(patch)" }
 }

@@ -14,6 +14,11 @@ import Yams
 /// Stages are cached by their prefix (data, starting model, seed and the stages up to and
 /// including them): sweep points that share a prefix share its work, and a rerun with the
 /// same cache folder reuses finished stages.
+///
+/// Over several ranks (``Distributed/world``, e.g. under `mpirun`) every rank runs the same
+/// stages in step, training data-parallel; rank 0 alone writes the run folder, and every other
+/// rank works in a scratch folder of its own (removed when the run ends), receiving from rank
+/// 0 what the run reads back from disk (``FolderMirror``).
 public final class Experiment {
     /// Where and how a run happens.
     public struct Options {
@@ -44,16 +49,26 @@ public final class Experiment {
     var log: JSONLinesLog?
     var emit: (ExperimentEvent) -> Void = { _ in }
     private var datasets: [String: RunData] = [:]
+    /// A rank other than 0 works here instead of the run folder.
+    private let scratch: URL?
 
     /// An experiment; `host` provides the components (by default the plugins on the search path).
     public init(recipe: Recipe, host: PluginHost? = nil, options: Options) {
         self.recipe = recipe
         self.options = options
         self.host = host ?? PluginHost.loaded()
+        let world = Distributed.world
+        scratch = world.isRoot ? nil : FileManager.default.temporaryDirectory
+            .appendingPathComponent("bertslim-rank\(world.rank)-\(ProcessInfo.processInfo.processIdentifier)")
     }
 
-    var out: URL { URL(fileURLWithPath: options.outputDirectory) }
-    var cache: URL { options.cacheDirectory.map { URL(fileURLWithPath: $0) } ?? out.appendingPathComponent("stages") }
+    /// Whether this process writes the run folder (rank 0 of ``Distributed/world``).
+    var writes: Bool { scratch == nil }
+    var out: URL { scratch ?? URL(fileURLWithPath: options.outputDirectory) }
+    var cache: URL {
+        if let scratch { return scratch.appendingPathComponent("stages") }
+        return options.cacheDirectory.map { URL(fileURLWithPath: $0) } ?? out.appendingPathComponent("stages")
+    }
 
     /// Validates, runs every point and writes the reports.
     /// - Parameter progress: called with each event, on the calling thread.
@@ -64,7 +79,10 @@ public final class Experiment {
         var points = try recipe.validate(host: host).points
         if let seed = options.seed { for i in points.indices { points[i].point.recipe.seed = seed } }
         let lock = try prepareFolder()
-        defer { withExtendedLifetime(lock) {} }
+        defer {
+            withExtendedLifetime(lock) {}
+            if let scratch { try? FileManager.default.removeItem(at: scratch) }
+        }
         try recorder?.runStarted(runDescription(points: points))
         do {
             let results = try run(points, progress: progress)
@@ -126,7 +144,11 @@ public final class Experiment {
     /// Makes the run folder and takes its lock (held until the run returns).
     /// - Throws: ``ExperimentError``: the folder is another run's (in use, or finished and
     ///   no `--resume`), or it cannot be made.
-    private func prepareFolder() throws -> RunFolderLock {
+    private func prepareFolder() throws -> RunFolderLock? {
+        if let scratch {
+            try OutputFolder.create(scratch.appendingPathComponent("stages").path)
+            return nil
+        }
         let folder = options.outputDirectory
         if let holder = RunFolderLock.holder(of: folder) { throw ExperimentError.folderInUse(folder: folder, holder: holder) }
         let existing = ((try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []).filter { $0 != RunFolderLock.fileName }

@@ -30,6 +30,11 @@ struct PointRun {
             let type = planned.stage.type
             let folder = experiment.cache.appendingPathComponent("\(index)-\(type)-\(prefixHash(through: index))")
             let resultPath = folder.appendingPathComponent("result.json").path
+            if planned.stage.isCached {
+                // Every rank reuses the stage if rank 0 has it finished (its result and model).
+                let finished = experiment.writes && FileManager.default.fileExists(atPath: resultPath)
+                try FolderMirror.mirror(folder) { finished && !$0.hasPrefix("checkpoint/") && !$0.hasPrefix("step-") }
+            }
             if planned.stage.isCached, let record = RunFiles.readJSON(StageRecord.self, from: resultPath) {
                 experiment.emit(.stageStarted(point: point.id, stage: index, type: type, reused: true))
                 apply(record, folder: folder, reused: true, to: state)

@@ -17,6 +17,7 @@ extension StageRun {
         trainer.checkpointInterval = block.checkpointEvery
         trainer.shouldStop = { Interruption.isRequested }
         if let dev = data.splits[.dev] { trainer.evaluate = { try evaluateClassifier(model, on: dev) } }
+        if experiment.options.resume { try FolderMirror.mirror(store.folder) }
         if experiment.options.resume, let (checkpoint, state) = try store.load(into: model, extra: trainer.extraParameters) {
             try trainer.restore(checkpoint)
             losses = state.losses
@@ -29,12 +30,23 @@ extension StageRun {
             store.remove()
             try RunFiles.writeJSON(["metrics_offset": metrics?.offset ?? 0], to: startFile)
         }
-        trainer.onCheckpoint = { checkpoint in
+        trainer.onCheckpoint = { [writes = experiment.writes] checkpoint in
+            guard writes else { return }  // rank 0's checkpoint is the run's; another rank's would be the same
             try store.save(model: model, extra: trainer.extraParameters, checkpoint: checkpoint, losses: losses, metricsOffset: metrics?.offset ?? 0)
             emit(.checkpointSaved(point: point, stage: index, step: checkpoint.position.step))
         }
         let epochs = trainer.settings.epochs
         let history: [ClassificationMetrics]
+        let started = Date(), restoredSteps = losses.count
+        defer {
+            // Over several ranks: what summing the gradients cost (the log's scaling figure).
+            let steps = losses.count - restoredSteps
+            if trainer.communicator.size > 1, steps > 0 {
+                emit(.note(String(format: "[%@] stage %d: %d ranks, all-reduce %.1f ms per step (%.0f %% of %.0f s of training)", point, index,
+                                  trainer.communicator.size, trainer.allReduceSeconds * 1000 / Double(steps),
+                                  100 * trainer.allReduceSeconds / max(Date().timeIntervalSince(started), 1e-9), Date().timeIntervalSince(started))))
+            }
+        }
         do {
             history = try trainer.run { event in
                 switch event {

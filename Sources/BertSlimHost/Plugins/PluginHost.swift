@@ -198,7 +198,8 @@ public final class PluginHost {
     static func kind(of role: Any.Type) -> ComponentKind? {
         let roles: [(Any.Type, ComponentKind)] = [((any Teacher).self, .teacher), ((any Student).self, .student),
                                                   ((any Loss).self, .loss), ((any Quantizer).self, .quantizer),
-                                                  ((any Pruner).self, .pruner), ((any Augmenter).self, .augmenter)]
+                                                  ((any Pruner).self, .pruner), ((any Augmenter).self, .augmenter),
+                                                  ((any Communicator).self, .communicator)]
         return roles.first { ObjectIdentifier($0.0) == ObjectIdentifier(role) }?.1
     }
 }

@@ -44,6 +44,7 @@ struct TransferSetAugmentation {
         let folder = run.experiment.cache.appendingPathComponent("transfer-\(Self.key(run, teacherFolder: teacherFolder))")
         let file = folder.appendingPathComponent("transfer.json").path
         let stored: Stored
+        try FolderMirror.mirror(folder)
         if let saved = RunFiles.readJSON(Stored.self, from: file),
            saved.logits.count == (original.count + saved.texts.count) * saved.classes, saved.labels.count == saved.texts.count {
             stored = saved

@@ -144,6 +144,11 @@ public struct ComponentDeclaration {
         Self(factory: ComponentFactory(type, kind: .pruner, name: name, summary: summary))
     }
 
+    /// A communicator (SDK 1.6): the host makes it when a run is spread over processes.
+    public static func communicator<T: Communicator>(_ type: T.Type, name: String, summary: String) -> Self {
+        Self(factory: ComponentFactory(type, kind: .communicator, name: name, summary: summary))
+    }
+
     /// An augmenter (SDK 1.2): a distill stage's `augment:` block names it.
     public static func augmenter<T: Augmenter>(_ type: T.Type, name: String, summary: String) -> Self {
         Self(factory: ComponentFactory(type, kind: .augmenter, name: name, summary: summary))

@@ -29,7 +29,7 @@ public struct SDKBuildInfo: Sendable, Equatable {
     /// ``SDKVersion`` by a test.
     @_alwaysEmitIntoClient
     public static var current: SDKBuildInfo {
-        SDKBuildInfo(abiMajor: 1, abiMinor: 2, sdkVersion: "1.5.0", toolchain: compilingToolchain)
+        SDKBuildInfo(abiMajor: 1, abiMinor: 3, sdkVersion: "1.6.0", toolchain: compilingToolchain)
     }
 
     /// The compiler building the calling code (resolved at its compile time).

@@ -33,6 +33,8 @@ public enum ComponentKind: String, CaseIterable, Codable, Sendable {
     case model
     /// Makes new training texts from old ones (``Augmenter``); SDK 1.2.
     case augmenter
+    /// The processes a run is spread over (``Communicator``); SDK 1.6.
+    case communicator
 
     /// The number the C descriptor uses (`BERTSLIM_COMPONENT_*`).
     public var abiValue: UInt32 {
@@ -44,6 +46,7 @@ public enum ComponentKind: String, CaseIterable, Codable, Sendable {
         case .pruner: return 5
         case .model: return 6
         case .augmenter: return 7
+        case .communicator: return 8
         }
     }
 

@@ -54,6 +54,16 @@ extension BertModel: DropoutSeeded {}
 /// The sampler is deterministic per (seed, epoch), so resuming skips the batches already
 /// trained in the checkpoint's epoch and then sees exactly the batches an uninterrupted run
 /// would.
+///
+/// **Data parallel** (SDK 1.6): over a ``communicator`` of several ranks, every rank draws the
+/// same global batches and trains on its contiguous share of each; each share's loss is
+/// weighted by its share of the batch, so that the summed gradient is the global batch's. The
+/// gradients are summed over the ranks after backward (large ones in place, small ones in
+/// buckets of ``gradientBucketSize`` values), then every rank clips and steps the same
+/// optimizer on the same numbers.
+/// Rank 0's parameters are copied to every rank when a run starts, each rank's dropout stream
+/// is its own (seeded from the seed, the rank and, after a resume, the step), and checkpoints
+/// hold rank 0's state, so that a run resumes on any number of ranks.
 public final class Trainer {
     /// The loss of one batch: a scalar recording gradients into the model's parameters.
     /// `progress` is the fraction of all steps done (0 at the start, for schedules).
@@ -74,8 +84,16 @@ public final class Trainer {
     /// Scores the model on the dev set after each epoch (nil: no evaluation).
     public var evaluate: (() throws -> ClassificationMetrics)?
     /// Asked after every step: true stops the run with a checkpoint (``onCheckpoint``) and
-    /// ``TrainingError/interrupted(step:)``, so that it can resume from there (SDK 1.5).
+    /// ``TrainingError/interrupted(step:)``, so that it can resume from there (SDK 1.5). Over
+    /// several ranks, the run stops when any rank asks.
     public var shouldStop: (() -> Bool)?
+    /// The ranks the batches are spread over (SDK 1.6; default ``Distributed/world``).
+    public var communicator: any Communicator = Distributed.world
+    /// Gradient values summed over the ranks per all-reduce (SDK 1.6): gradients of at least
+    /// 1/64 of it are summed in place, smaller ones packed together up to this size.
+    public var gradientBucketSize = 4 << 20
+    /// Seconds spent summing gradients over the ranks so far (SDK 1.6).
+    public private(set) var allReduceSeconds = 0.0
 
     private let train: EncodedDataset
     private let objective: Objective
@@ -109,7 +127,15 @@ public final class Trainer {
         let total = stepsPerEpoch * settings.epochs
         let warmup = Int(settings.warmupFraction * Double(total))
         schedule = settings.schedule.schedule(warmupSteps: warmup, totalSteps: total)
-        (model as? DropoutSeeded)?.dropoutGenerator = SeededGenerator(seed: settings.seed &+ 0x5EED)
+        (model as? DropoutSeeded)?.dropoutGenerator = dropoutStream(step: 0)
+    }
+
+    /// Rank 0's stream is the single-process one; rank r's is its own, and after a resume at
+    /// `step` a new one (a checkpoint keeps rank 0's stream only).
+    private func dropoutStream(step: Int) -> SeededGenerator {
+        let rank = communicator.rank
+        guard rank > 0 else { return SeededGenerator(seed: settings.seed &+ 0x5EED) }
+        return SeededGenerator(seed: settings.seed &+ 0x5EED, stream: UInt64(rank) << 40 | UInt64(step))
     }
 
     /// A trainer for `model` alone (SDK 1.0's form).
@@ -124,6 +150,7 @@ public final class Trainer {
         position = checkpoint.position
         history = checkpoint.history
         if let generator = checkpoint.dropoutGenerator { (model as? DropoutSeeded)?.dropoutGenerator = generator }
+        if communicator.rank > 0 { (model as? DropoutSeeded)?.dropoutGenerator = dropoutStream(step: position.step) }
     }
 
     /// The state to save now.
@@ -139,28 +166,39 @@ public final class Trainer {
     ///   the objective, evaluation or checkpoint callback throws.
     @discardableResult
     public func run(progress: (TrainingEvent) -> Void = { _ in }) throws -> [ClassificationMetrics] {
+        let ranks = communicator.size
+        if ranks > 1 { for parameter in uniqueParameters { try communicator.broadcast(parameter, root: 0) } }
         while position.epoch < settings.epochs {
             let epoch = position.epoch
             let batches = sampler.batches(lengths: train.lengths, epoch: epoch)
             while position.batch < batches.count {
                 let start = DispatchTime.now().uptimeNanoseconds
-                let batch = train.batch(batches[position.batch])
+                let global = batches[position.batch]
+                let rank = communicator.rank
+                let share = Array(global[global.count * rank / ranks..<global.count * (rank + 1) / ranks])
                 optimizer.setLearningRate(from: schedule, base: settings.learningRate)
-                let loss = try objective(batch, Double(position.step) / Double(max(totalSteps, 1)))
-                guard loss.item.isFinite else { throw TrainingError.nonFiniteLoss(step: position.step + 1, value: loss.item) }
-                loss.backward()
+                var lossValue: Float = 0
+                if !share.isEmpty {
+                    var loss = try objective(train.batch(share), Double(position.step) / Double(max(totalSteps, 1)))
+                    if ranks > 1 { loss = loss * (Float(share.count) / Float(global.count)) }
+                    lossValue = loss.item
+                    if lossValue.isFinite { loss.backward() }
+                }
+                var stop = false
+                if ranks > 1 { try sumOverRanks(loss: &lossValue, stop: &stop) }
+                guard lossValue.isFinite else { throw TrainingError.nonFiniteLoss(step: position.step + 1, value: lossValue) }
                 _ = clipGradientNorm(named.map(\.parameter), maxNorm: settings.maxGradientNorm)
                 optimizer.step()
                 optimizer.zeroGrad()
                 position.step += 1
                 position.batch += 1
                 let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
-                progress(.step(epoch: epoch, step: position.batch, stepsPerEpoch: stepsPerEpoch, loss: loss.item,
-                               learningRate: optimizer.learningRate, examplesPerSecond: Double(batch.size) / max(seconds, 1e-9)))
+                progress(.step(epoch: epoch, step: position.batch, stepsPerEpoch: stepsPerEpoch, loss: lossValue,
+                               learningRate: optimizer.learningRate, examplesPerSecond: Double(global.count) / max(seconds, 1e-9)))
                 if position.batch < batches.count {
                     let saved = checkpointInterval > 0 && position.step % checkpointInterval == 0
                     if saved { try onCheckpoint?(checkpoint) }
-                    if shouldStop?() == true {
+                    if ranks > 1 ? stop : shouldStop?() == true {
                         if !saved { try onCheckpoint?(checkpoint) }
                         throw TrainingError.interrupted(step: position.step)
                     }
@@ -174,8 +212,75 @@ public final class Trainer {
             position.epoch += 1
             position.batch = 0
             try onCheckpoint?(checkpoint)
-            if position.epoch < settings.epochs, shouldStop?() == true { throw TrainingError.interrupted(step: position.step) }
+            if position.epoch < settings.epochs, try stopRequestedOnAnyRank() { throw TrainingError.interrupted(step: position.step) }
         }
         return history
+    }
+
+    /// The parameters once each (tied weights are listed under several names).
+    private var uniqueParameters: [Parameter] {
+        var seen = Set<ObjectIdentifier>()
+        return named.map(\.parameter).filter { seen.insert(ObjectIdentifier($0)).inserted }
+    }
+
+    /// Sums the gradients, the weighted losses and the stop requests over the ranks. A
+    /// parameter that has a gradient on some rank gets one (zeros) on every rank first, so that
+    /// the buffers agree; one without a gradient anywhere keeps none (the optimizer skips it).
+    private func sumOverRanks(loss: inout Float, stop: inout Bool) throws {
+        let started = DispatchTime.now().uptimeNanoseconds
+        defer { allReduceSeconds += Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9 }
+        let parameters = uniqueParameters.filter(\.requiresGrad)
+        // First: which parameters have gradients, the loss and the stop request, in one small reduce.
+        var header = parameters.map { $0.grad == nil ? Float(0) : 1 } + [loss, shouldStop?() == true ? 1 : 0]
+        try communicator.allReduce(&header, .sum)
+        loss = header[parameters.count]
+        stop = header[parameters.count + 1] > 0
+        let live = parameters.indices.filter { header[$0] > 0 }.map { parameters[$0] }
+        for parameter in live where parameter.grad == nil { parameter.grad = Tensor.zeros(parameter.shape) }
+        // Then the gradients: a large one in place, small ones packed into buckets of about
+        // gradientBucketSize values (one collective per bucket instead of one per bias).
+        var bucket: [Parameter] = []
+        var filled = 0
+        for (i, parameter) in live.enumerated() {
+            let count = parameter.value.count
+            if count >= gradientBucketSize / 64 {
+                try parameter.grad!.withUnsafeMutableBufferPointer { try communicator.allReduce($0, .sum) }
+            } else {
+                bucket.append(parameter)
+                filled += count
+            }
+            if !bucket.isEmpty && (filled >= gradientBucketSize || i == live.count - 1) {
+                try reduce(bucket, count: filled)
+                bucket.removeAll(keepingCapacity: true)
+                filled = 0
+            }
+        }
+    }
+
+    /// Sums the gradients of `bucket` (`count` values in all) over the ranks in one collective.
+    private func reduce(_ bucket: [Parameter], count: Int) throws {
+        var values = [Float](repeating: 0, count: count)
+        var offset = 0
+        for parameter in bucket {
+            parameter.grad!.withUnsafeBufferPointer { g in
+                values.withUnsafeMutableBufferPointer { $0.baseAddress!.advanced(by: offset).update(from: g.baseAddress!, count: g.count) }
+            }
+            offset += parameter.value.count
+        }
+        try communicator.allReduce(&values, .sum)
+        offset = 0
+        for parameter in bucket {
+            parameter.grad!.withUnsafeMutableBufferPointer { g in
+                values.withUnsafeBufferPointer { g.baseAddress!.update(from: $0.baseAddress!.advanced(by: offset), count: g.count) }
+            }
+            offset += parameter.value.count
+        }
+    }
+
+    /// Whether a stop was asked for on any rank (every rank learns the same answer).
+    private func stopRequestedOnAnyRank() throws -> Bool {
+        var request: [Float] = [shouldStop?() == true ? 1 : 0]
+        try communicator.allReduce(&request, .sum)
+        return request[0] > 0
     }
 }

@@ -23,7 +23,7 @@ extern "C" {
 /* ABI version: major in the high 16 bits, minor in the low 16. A host loads a plugin whose
  * major equals its own; minors only add fields at the end of the tables. */
 #define BERTSLIM_PLUGIN_ABI_MAJOR 1
-#define BERTSLIM_PLUGIN_ABI_MINOR 2
+#define BERTSLIM_PLUGIN_ABI_MINOR 3
 #define BERTSLIM_PLUGIN_ABI_VERSION \
     ((uint32_t)(((uint32_t)BERTSLIM_PLUGIN_ABI_MAJOR << 16) | (uint32_t)BERTSLIM_PLUGIN_ABI_MINOR))
 
@@ -43,6 +43,7 @@ enum {
     BERTSLIM_COMPONENT_PRUNER = 5,
     BERTSLIM_COMPONENT_MODEL = 6,      /* SDK 1.1: a model a saved folder rebuilds */
     BERTSLIM_COMPONENT_AUGMENTER = 7,  /* SDK 1.2: makes new training texts from old ones */
+    BERTSLIM_COMPONENT_COMMUNICATOR = 8, /* SDK 1.6: the processes a run is spread over (MPI) */
 };
 
 /* One entry of the component table. The table's stride is the descriptor's
