@@ -86,13 +86,7 @@ struct DistributedTests {
         try process.run()
 
         // Once rank 0 has written a checkpoint, kill rank 1 (found by its MPI rank and run folder).
-        let stages = run.appendingPathComponent("stages")
-        let deadline = Date().addingTimeInterval(120)
-        func checkpointed() -> Bool {
-            let folders = (try? FileManager.default.contentsOfDirectory(atPath: stages.path)) ?? []
-            return folders.contains { FileManager.default.fileExists(atPath: stages.appendingPathComponent("\($0)/checkpoint/latest.json").path) }
-        }
-        while !checkpointed(), process.isRunning, Date() < deadline { usleep(20_000) }
+        RecipeFixtures.waitForCheckpoint(in: run, while: process)
         let rank1 = try #require(Self.process(rank: 1, runningWith: run.path), "rank 1 of the run is not among the processes")
         kill(rank1, SIGKILL)
         let killed = Date()

@@ -36,13 +36,7 @@ struct InterruptionTests {
         process.standardOutput = FileHandle.nullDevice
         try process.run()
         // Wait for the fine-tuning stage's first checkpoint, then press Ctrl-C.
-        let stages = run.appendingPathComponent("stages")
-        let deadline = Date().addingTimeInterval(120)
-        func checkpointed() -> Bool {
-            let folders = (try? FileManager.default.contentsOfDirectory(atPath: stages.path)) ?? []
-            return folders.contains { FileManager.default.fileExists(atPath: stages.appendingPathComponent("\($0)/checkpoint").path) }
-        }
-        while !checkpointed(), process.isRunning, Date() < deadline { usleep(20_000) }
+        RecipeFixtures.waitForCheckpoint(in: run, while: process)
         try #require(process.isRunning, "the run ended before its first checkpoint was seen")
         process.interrupt()
         process.waitUntilExit()

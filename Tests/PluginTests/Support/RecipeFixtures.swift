@@ -57,6 +57,18 @@ enum RecipeFixtures {
         """
     }
 
+    /// Waits (up to 2 minutes, while `process` runs) until a training stage of the run folder
+    /// `run` has a complete checkpoint.
+    static func waitForCheckpoint(in run: URL, while process: Process) {
+        let stages = run.appendingPathComponent("stages")
+        let deadline = Date().addingTimeInterval(120)
+        func checkpointed() -> Bool {
+            let folders = (try? FileManager.default.contentsOfDirectory(atPath: stages.path)) ?? []
+            return folders.contains { FileManager.default.fileExists(atPath: stages.appendingPathComponent("\($0)/checkpoint/latest.json").path) }
+        }
+        while !checkpointed(), process.isRunning, Date() < deadline { usleep(20_000) }
+    }
+
     /// Writes `text` as `name` in `folder` and returns its path.
     static func write(_ text: String, _ name: String, in folder: URL) throws -> String {
         let path = folder.appendingPathComponent(name).path
