@@ -43,9 +43,8 @@ struct AugmentedDistillTests {
         #expect(numbers.count == 5, "\(counts)")  // 0 (p0), 160, added, duplicates, empty
         let (added, duplicates, empty) = (numbers[2], numbers[3], numbers[4])
         #expect(added + duplicates + empty == 480 && added > 300 && empty == 0)
-        // The teacher labelled every example once, in batches of 64; training never ran it.
-        let batches = (160 + added + 63) / 64
-        #expect(notes.contains { $0.hasPrefix("[p0] teacher ran on \(batches) batches; ") }, "\(notes)")
+        // The teacher labelled every example once; training never ran it.
+        #expect(notes.contains { $0.hasPrefix("[p0] teacher ran on \(160 + added) examples; ") }, "\(notes)")
         // The second point shares the first's transfer set.
         #expect(notes.contains { $0.hasPrefix("[p1] transfer set read from ") }, "\(notes)")
         #expect(notes.contains { $0 == counts.replacingOccurrences(of: "[p0]", with: "[p1]") })

@@ -37,9 +37,9 @@ struct DistillStageTests {
         let workspace = try RecipeFixtures.workspace("distill-cache")
         let (cached, events) = try run(Self.bertStudentRecipe(teacherOutputs: "auto"), in: workspace, name: "cached")
         let (online, _) = try run(Self.bertStudentRecipe(teacherOutputs: "online"), in: workspace, name: "online")
-        // 160 examples in batches of 16: the teacher runs on epoch 0's 10 batches only.
+        // 160 examples in batches of 16: the teacher runs on epoch 0's examples only.
         let notes = events.compactMap { event -> String? in if case .note(let text) = event { return text } else { return nil } }
-        #expect(notes.contains { $0.hasPrefix("[p0] teacher ran on 10 batches; 10 came from its cache") }, "\(notes)")
+        #expect(notes.contains { $0.hasPrefix("[p0] teacher ran on 160 examples; 160 came from its cache") }, "\(notes)")
         let (a, b) = (try #require(cached.points[0].models.last), try #require(online.points[0].models.last))
         #expect(a.origin == "stages[4].distill" && a.losses.count == 20)
         for (x, y) in zip(a.losses, b.losses) { expectClose(x, Double(y), atol: 1e-4, rtol: 1e-3) }

@@ -115,7 +115,7 @@ struct EnsembleTeacherTests {
         let teacher = "{component: ensemble, settings: {models: [t1, t2, t3], combine: probabilities}}"
         let (cached, notes) = try run(Self.recipe(teacher: teacher), name: "ensemble-cached")
         let (online, _) = try run(Self.recipe(teacher: teacher, teacherOutputs: "online"), name: "ensemble-online")
-        #expect(notes.contains { $0.hasPrefix("[p0] teacher ran on 4 batches; 4 came from its cache") }, "\(notes)")
+        #expect(notes.contains { $0.hasPrefix("[p0] teacher ran on 64 examples; 64 came from its cache") }, "\(notes)")
         let models = cached.points[0].models
         #expect(models.map(\.origin) == ["teacher", "stages[0].distill.teacher", "stages[0].distill"])
         let ensemble = models[1]

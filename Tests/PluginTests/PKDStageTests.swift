@@ -83,7 +83,7 @@ struct PKDStageTests {
         let expected = String(format: "%.1f MiB", Double(64 * (2 + 32 + 5 * 32) * 4) / Double(1 << 20))
         #expect(notes.contains { $0.hasPrefix("[p0] teacher outputs (logits, [CLS] hidden states) cached per example: \(expected) for 64 examples of its") },
                 "\(notes)")
-        #expect(notes.contains { $0.hasPrefix("[p0] teacher ran on 4 batches; 4 came from its cache") }, "\(notes)")
+        #expect(notes.contains { $0.hasPrefix("[p0] teacher ran on 64 examples; 64 came from its cache") }, "\(notes)")
         let (a, b) = (try #require(cached.points[0].models.last), try #require(online.points[0].models.last))
         #expect(a.losses.count == 8 && a.evaluations["test"] != nil)
         for (x, y) in zip(a.losses, b.losses) { expectClose(x, Double(y), atol: 1e-4, rtol: 1e-3) }

@@ -12,12 +12,12 @@ struct TeacherOutputCacheTests {
         let rows: [[Int32]] = [[2, 7, 9, 3], [2, 11, 3], [2, 5, 6, 8, 3]]
         func run(_ batch: Batch) throws -> ModelOutput { try withoutGradient { try teacher.forward(batch, request: request, training: false) } }
         let first = tokenBatch(rows, indices: [10, 11, 12])
-        _ = try cache.outputs(for: first) { try run(first) }
+        _ = try cache.outputs(for: first) { try run($0) }
         // The same examples in another order and padded longer, as a later epoch's batch.
         let later = tokenBatch([rows[2], rows[0]], indices: [12, 10], length: 7)
         var ran = false
-        let cached = try cache.outputs(for: later) { ran = true; return try run(later) }
-        #expect(!ran && cache.teacherBatches == 1 && cache.cachedBatches == 1)
+        let cached = try cache.outputs(for: later) { ran = true; return try run($0) }
+        #expect(!ran && cache.teacherExamples == 3 && cache.cachedExamples == 2)
         let direct = try run(later)
         for (a, b) in zip(cached.logits!.scalars, direct.logits!.scalars) { expectClose(a, Double(b), atol: 1e-5) }
         let lengths = [5, 4], (t, h) = (7, 16)
@@ -40,10 +40,12 @@ struct TeacherOutputCacheTests {
                 }
             }
         }
-        // A batch with an example not seen yet runs the teacher.
+        // A batch with an example not seen yet runs the teacher on that example alone.
         let fresh = tokenBatch([rows[1], [2, 4, 3]], indices: [11, 13])
-        _ = try cache.outputs(for: fresh) { ran = true; return try run(fresh) }
-        #expect(ran && cache.teacherBatches == 2)
+        var asked: [Int] = []
+        let mixed = try cache.outputs(for: fresh) { asked = $0.exampleIndices; return try run($0) }
+        #expect(asked == [13] && cache.teacherExamples == 4 && cache.cachedExamples == 3)
+        for (a, b) in zip(mixed.logits!.scalars, try run(fresh).logits!.scalars) { expectClose(a, Double(b), atol: 1e-5) }
     }
 
     @Test func clsStatesAreCachedAlone() throws {
@@ -54,10 +56,10 @@ struct TeacherOutputCacheTests {
             try withoutGradient { try teacher.forward(batch, request: request, training: false) }
         }
         // A teacher that gives full hidden states only is read at [CLS] too.
-        _ = try cache.outputs(for: first) { try run(first, [.hiddenStates]) }
+        _ = try cache.outputs(for: first) { try run($0, [.hiddenStates]) }
         #expect(cache.storedValues == 2 * (2 + 16 + 4 * 16))
         let later = tokenBatch([[2, 11, 3], [2, 7, 9, 3]], indices: [5, 4], length: 6)
-        let cached = try cache.outputs(for: later) { Issue.record("the teacher ran"); return try run(later, []) }
+        let cached = try cache.outputs(for: later) { Issue.record("the teacher ran"); return try run($0, []) }
         let direct = try run(later, [.clsHiddenStates, .hiddenStates])
         #expect(cached.clsHiddenStates.count == 4 && cached.hiddenStates.isEmpty)
         for (layer, states) in cached.clsHiddenStates.enumerated() {

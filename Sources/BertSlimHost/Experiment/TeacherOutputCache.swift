@@ -9,8 +9,9 @@ import BertSlimSDK
 /// hidden states as `(len, H)` per layer, attention as `(heads, len, len)` per layer, len the
 /// example's real token count — so that a
 /// batch of any padded length can be rebuilt from them (padding positions come back as 0;
-/// losses mask them). A batch with an example not seen yet runs the teacher and stores what
-/// it gives.
+/// losses mask them). A batch with examples not seen yet runs the teacher on those alone (all
+/// of them in a single process's first epoch; over several ranks, where a rank's share of a
+/// later batch mixes examples it has seen with others) and stores what it gives.
 final class TeacherOutputCache {
     /// Which internals are kept (those the stage's losses read).
     let request: OutputRequest
@@ -20,8 +21,8 @@ final class TeacherOutputCache {
     private var cls: [Int: [Float]] = [:]
     private var scores: [Int: [[Float]]] = [:]
     private var probabilities: [Int: [[Float]]] = [:]
-    /// Batches the teacher ran on, and batches served from the cache.
-    private(set) var teacherBatches = 0, cachedBatches = 0
+    /// Examples the teacher ran on, and examples served from the cache.
+    private(set) var teacherExamples = 0, cachedExamples = 0
     /// Float values held.
     private(set) var storedValues = 0
     private var shapes: (classes: Int?, hidden: Int?, heads: Int?, layers: Int, pooled: Int?, clsWidth: Int?, clsLayers: Int)
@@ -29,22 +30,26 @@ final class TeacherOutputCache {
 
     init(request: OutputRequest) { self.request = request }
 
-    /// The teacher's output for `batch`: from the cache when every example is in it, else
-    /// from `teacher` (whose output is stored for the examples not yet cached).
-    func outputs(for batch: Batch, teacher: () throws -> ModelOutput) throws -> ModelOutput {
+    /// The teacher's output for `batch`: from the cache when every example is in it, else from
+    /// `teacher` run on the batch (or on its rows not yet cached), whose output is stored.
+    func outputs(for batch: Batch, teacher: (Batch) throws -> ModelOutput) throws -> ModelOutput {
         let keys = batch.exampleIndices
         guard keys.count == batch.size, !keys.isEmpty else {
-            teacherBatches += 1
-            return try teacher()
+            teacherExamples += batch.size
+            return try teacher(batch)
         }
-        if keys.allSatisfy({ logits[$0] != nil }) {
-            cachedBatches += 1
-            return assemble(batch)
+        let missing = keys.indices.filter { logits[keys[$0]] == nil }
+        teacherExamples += missing.count
+        cachedExamples += keys.count - missing.count
+        if missing.isEmpty { return assemble(batch) }
+        if missing.count == keys.count {
+            let output = try teacher(batch)
+            store(output, batch)
+            return output
         }
-        let output = try teacher()
-        teacherBatches += 1
-        store(output, batch)
-        return output
+        let part = batch.rows(missing)
+        store(try teacher(part), part)
+        return assemble(batch)
     }
 
     /// Stores logits computed before (a transfer set read back from the stage cache): row i of
@@ -166,5 +171,18 @@ final class TeacherOutputCache {
         if request.contains(.attentionScores) { output.attentionScores = attention(scores) }
         if request.contains(.attentionProbabilities) { output.attentionProbabilities = attention(probabilities) }
         return output
+    }
+}
+
+extension Batch {
+    /// Rows `rows` of this batch, at its padded length.
+    func rows(_ rows: [Int]) -> Batch {
+        let t = length
+        func pick(_ x: IntTensor) -> IntTensor {
+            IntTensor(shape: [rows.count, t], scalars: rows.flatMap { x.scalars[$0 * t..<($0 + 1) * t] })
+        }
+        return Batch(inputIDs: pick(inputIDs), attentionMask: pick(attentionMask), tokenTypeIDs: pick(tokenTypeIDs),
+                     labels: labels.map { l in IntTensor(shape: [rows.count], scalars: rows.map { l.scalars[$0] }) },
+                     exampleIndices: rows.map { exampleIndices[$0] }, texts: texts.isEmpty ? [] : rows.map { texts[$0] })
     }
 }

@@ -139,8 +139,8 @@ public struct DistillStage: Stage, Equatable {
         settings.seed = run.recipe.seed
         let trainer = try Trainer(model: studentModel, train: train, settings: settings, extraParameters: lossParameters) { batch, progress in
             let studentOutput = try studentModel.forward(batch, request: outputs.studentRequest, training: true)
-            func runTeacher() throws -> ModelOutput { try teacher.outputs(for: batch, request: outputs.teacherRequest) }
-            let teacherOutput = !needsTeacher ? nil : try cache.map { try $0.outputs(for: batch, teacher: runTeacher) } ?? runTeacher()
+            func runTeacher(_ rows: Batch) throws -> ModelOutput { try teacher.outputs(for: rows, request: outputs.teacherRequest) }
+            let teacherOutput = !needsTeacher ? nil : try cache.map { try $0.outputs(for: batch, teacher: runTeacher) } ?? runTeacher(batch)
             var total: Tensor?
             for (loss, weight) in losses {
                 let term = try loss(student: studentOutput, teacher: teacherOutput, batch: batch, progress: progress)
@@ -151,7 +151,7 @@ public struct DistillStage: Stage, Equatable {
         }
         let (stepLosses, epochs) = try run.train(trainer, block: training)
         if let cache {
-            run.emit(.note("[\(run.point)] teacher ran on \(cache.teacherBatches) batches; \(cache.cachedBatches) came from its cache (\(cache.storedValues * 4 / 1024) KiB)"))
+            run.emit(.note("[\(run.point)] teacher ran on \(cache.teacherExamples) examples; \(cache.cachedExamples) came from its cache (\(cache.storedValues * 4 / 1024) KiB)"))
         }
         var record = StageRecord(type: Self.type, model: try run.made(studentModel, losses: stepLosses, epochs: epochs))
         record.teacher = try teacherResult(teacher, source: plan.teacher, run: run)

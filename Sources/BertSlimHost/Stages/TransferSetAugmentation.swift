@@ -81,7 +81,7 @@ struct TransferSetAugmentation {
         var classes = 0
         for start in stride(from: 0, to: order.count, by: 64) {
             let batch = unlabelled.batch(Array(order[start..<min(start + 64, order.count)]))
-            let output = try cache.outputs(for: batch) { try teacher.outputs(for: batch, request: []) }
+            let output = try cache.outputs(for: batch) { try teacher.outputs(for: $0, request: []) }
             guard let z = output.logits, z.rank == 2, z.shape[0] == batch.size else { throw run.failure("augment: the teacher gave no logits") }
             classes = z.shape[1]
             let values = z.scalars
