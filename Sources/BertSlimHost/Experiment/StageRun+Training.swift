@@ -40,11 +40,11 @@ extension StageRun {
         let started = Date(), restoredSteps = losses.count
         defer {
             // Over several ranks: what summing the gradients cost (the log's scaling figure).
-            let steps = losses.count - restoredSteps
+            let steps = losses.count - restoredSteps, seconds = max(Date().timeIntervalSince(started), 1e-9)
             if trainer.communicator.size > 1, steps > 0 {
                 emit(.note(String(format: "[%@] stage %d: %d ranks, all-reduce %.1f ms per step (%.0f %% of %.0f s of training)", point, index,
                                   trainer.communicator.size, trainer.allReduceSeconds * 1000 / Double(steps),
-                                  100 * trainer.allReduceSeconds / max(Date().timeIntervalSince(started), 1e-9), Date().timeIntervalSince(started))))
+                                  100 * trainer.allReduceSeconds / seconds, seconds)))
             }
         }
         do {

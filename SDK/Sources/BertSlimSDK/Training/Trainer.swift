@@ -99,6 +99,8 @@ public final class Trainer {
     private let objective: Objective
     private let optimizer: AdamW
     private let named: [(name: String, parameter: Parameter)]
+    /// The parameters once each (tied weights are listed under several names).
+    private let uniqueParameters: [Parameter]
     private let sampler: LengthBucketSampler
     private let schedule: any LearningRateSchedule
     private var position = TrainingPosition()
@@ -120,6 +122,8 @@ public final class Trainer {
         self.objective = objective
         self.extraParameters = extraParameters
         named = model.namedParameters + extraParameters
+        var seen = Set<ObjectIdentifier>()
+        uniqueParameters = named.map(\.parameter).filter { seen.insert(ObjectIdentifier($0)).inserted }
         optimizer = try AdamW(groups: ParameterGroup.weightDecayGroups(named, weightDecay: settings.weightDecay),
                               learningRate: settings.learningRate)
         sampler = LengthBucketSampler(batchSize: settings.batchSize, seed: settings.seed)
@@ -215,12 +219,6 @@ public final class Trainer {
             if position.epoch < settings.epochs, try stopRequestedOnAnyRank() { throw TrainingError.interrupted(step: position.step) }
         }
         return history
-    }
-
-    /// The parameters once each (tied weights are listed under several names).
-    private var uniqueParameters: [Parameter] {
-        var seen = Set<ObjectIdentifier>()
-        return named.map(\.parameter).filter { seen.insert(ObjectIdentifier($0)).inserted }
     }
 
     /// Sums the gradients, the weighted losses and the stop requests over the ranks. A
