@@ -57,9 +57,12 @@ struct Run: ParsableCommand {
         runs/ledger.sqlite; `bertslim runs` reads it); --no-ledger skips it.
         Under mpirun (or with --distributed mpi) every training stage runs data-parallel over the ranks:
         rank 0 writes the run folder, log and ledger entry; the other ranks print nothing but errors.
+        With --distribute points the ranks run a sweep's points instead, each rank a block of them alone,
+        and send rank 0 their results, stages and exports at the end.
         """
     )
     enum LogFormat: String, ExpressibleByArgument { case text, json }
+    enum Distribute: String, ExpressibleByArgument, CaseIterable { case batches, points }
 
     @Argument(help: "The recipe (YAML).") var recipe: String
     @Option(help: "Run folder (default: runs/<recipe name>).") var out: String?
@@ -75,7 +78,13 @@ struct Run: ParsableCommand {
     @Flag(name: .customLong("no-ledger"), help: "Do not record the run in the run ledger.") var noLedger = false
     @Option(help: "Spread the run over processes: auto (mpi when started by mpirun), none, or mpi.")
     var distributed: DistributedMode = .auto
-    @Option(help: "Seconds a rank waits for the others at a collective operation before the run stops with an error.")
+    @Option(help: ArgumentHelp("What the ranks share: each training batch (data-parallel), or the sweep's points (each rank runs some alone).",
+                               valueName: "batches|points"))
+    var distribute: Distribute = .batches
+    @Option(help: """
+        Seconds a rank waits for the others at a collective operation before the run stops with an error \
+        (default 600; with --distribute points no limit, since a rank waits for the others' points to end).
+        """)
     var collectiveTimeout: Double?
 
     func validate() throws {
@@ -88,9 +97,12 @@ struct Run: ParsableCommand {
         let host = plugins.host()
         let world: any Communicator
         do {
-            world = try host.installCommunicator(distributed, timeoutSeconds: collectiveTimeout)
+            world = try host.installCommunicator(distributed, timeoutSeconds: collectiveTimeout ?? (distribute == .points ? .infinity : nil))
         } catch {
-            FileHandle.standardError.write(Data("error: --distributed \(distributed.resolved().rawValue): \(error)\n".utf8))
+            // Every rank has the same answer when they differ in build; one line says it.
+            if Distributed.world.isRoot || !(error is CommunicatorError) {
+                FileHandle.standardError.write(Data("error: --distributed \(distributed.resolved().rawValue): \(error)\n".utf8))
+            }
             throw ExitCode(1)
         }
         Interruption.install(ranks: world)
@@ -100,7 +112,8 @@ struct Run: ParsableCommand {
             let parsed = try Recipe(contentsOf: recipe)
             let folder = out ?? "runs/\(parsed.name)"
             let experiment = Experiment(recipe: parsed, host: host,
-                                        options: .init(outputDirectory: folder, resume: resume, seed: seed, cacheDirectory: cache))
+                                        options: .init(outputDirectory: folder, resume: resume, seed: seed, cacheDirectory: cache,
+                                                       distributePoints: distribute == .points))
             if !noLedger && world.isRoot {
                 experiment.recorder = LedgerRecorder(ledger: try ledger.open(create: true)) { message in
                     FileHandle.standardError.write(Data("warning: ledger: \(message)\n".utf8))
@@ -117,7 +130,8 @@ struct Run: ParsableCommand {
             }
         } catch let error as RecipeError {
             printer.finish()
-            report("\(error)", world)
+            // Every rank read the same recipe: one line says what is wrong with it.
+            if world.isRoot { FileHandle.standardError.write(Data("error: \(error)\n".utf8)) }
             throw ExitCode(2)
         } catch let error as LedgerError {
             printer.finish()
@@ -127,7 +141,11 @@ struct Run: ParsableCommand {
             printer.finish()
             var message = "\(error)"
             if case .outputUnusable(let folder, _) = error, folder == out { message = "--out " + message }
-            report(message, world)
+            if case .rankFailed = error {
+                FileHandle.standardError.write(Data("error: \(message)\n".utf8))  // rank 0's report of another rank's failure
+            } else {
+                report(message, world)
+            }
             if case .interrupted = error { throw ExitCode(130) }
             throw ExitCode(1)
         } catch let error as CommunicatorError {

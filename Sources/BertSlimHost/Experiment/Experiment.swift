@@ -18,7 +18,9 @@ import Yams
 /// Over several ranks (``Distributed/world``, e.g. under `mpirun`) every rank runs the same
 /// stages in step, training data-parallel; rank 0 alone writes the run folder, and every other
 /// rank works in a scratch folder of its own (removed when the run ends), receiving from rank
-/// 0 what the run reads back from disk (``FolderMirror``).
+/// 0 what the run reads back from disk (``FolderMirror``). With
+/// ``Options/distributePoints`` the ranks run different sweep points instead, each alone, and
+/// send rank 0 what they made (``PointSpread``).
 public final class Experiment {
     /// Where and how a run happens.
     public struct Options {
@@ -30,13 +32,18 @@ public final class Experiment {
         public var seed: UInt64?
         /// Folder of finished stages shared between runs (default: `<out>/stages`).
         public var cacheDirectory: String?
+        /// Over several ranks, run the sweep's points on different ranks, each alone, instead
+        /// of every point on all ranks together (data-parallel).
+        public var distributePoints: Bool
 
         /// Options from their parts.
-        public init(outputDirectory: String, resume: Bool = false, seed: UInt64? = nil, cacheDirectory: String? = nil) {
+        public init(outputDirectory: String, resume: Bool = false, seed: UInt64? = nil, cacheDirectory: String? = nil,
+                    distributePoints: Bool = false) {
             self.outputDirectory = outputDirectory
             self.resume = resume
             self.seed = seed
             self.cacheDirectory = cacheDirectory
+            self.distributePoints = distributePoints
         }
     }
 
@@ -62,8 +69,6 @@ public final class Experiment {
             .appendingPathComponent("bertslim-rank\(world.rank)-\(ProcessInfo.processInfo.processIdentifier)")
     }
 
-    /// Whether this process writes the run folder (rank 0 of ``Distributed/world``).
-    var writes: Bool { scratch == nil }
     var out: URL { scratch ?? URL(fileURLWithPath: options.outputDirectory) }
     var cache: URL {
         if let scratch { return scratch.appendingPathComponent("stages") }
@@ -106,14 +111,36 @@ public final class Experiment {
         try RunFiles.writeAtomically(Data(recipe.resolvedYAML().utf8), to: out.appendingPathComponent("recipe.yaml").path)
         emit(.note("kernels: \(KernelChoice())"))  // which code paths produced this run's numbers
         var results = ExperimentResults(recipe: recipe.name, seed: options.seed ?? recipe.seed, points: [])
-        for (index, validated) in points.enumerated() {
-            let point = validated.point
-            if points.count > 1 {
-                try RunFiles.writeAtomically(Data(point.recipe.resolvedYAML().utf8),
-                                             to: out.appendingPathComponent("points/\(point.id).yaml").path)
+        let ranks = Distributed.world
+        let spread = options.distributePoints && ranks.size > 1 ? PointSpread(ranks: ranks, ids: points.map(\.point.id)) : nil
+        func pointRun(_ index: Int) -> PointRun {
+            PointRun(experiment: self, validated: points[index], exportPrefix: points.count > 1 ? points[index].point.id + "-" : "")
+        }
+        if let spread {
+            metrics?.detached = !ranks.isRoot
+            if ranks.isRoot { emit(.note(spread.plan)) }
+            try spread.sendStartingStages(from: cache) { pointRun($0).stageFolders }
+            Distributed.world = SingleProcess()  // each rank trains its points alone
+        }
+        var failure: Error?
+        do {
+            for index in spread?.range(of: ranks.rank) ?? points.indices {
+                let point = points[index].point
+                if points.count > 1 {
+                    try RunFiles.writeAtomically(Data(point.recipe.resolvedYAML().utf8),
+                                                 to: out.appendingPathComponent("points/\(point.id).yaml").path)
+                }
+                emit(.pointStarted(point: point.id, label: point.label, index: index, count: points.count))
+                results.points.append(try pointRun(index).run())
             }
-            emit(.pointStarted(point: point.id, label: point.label, index: index, count: points.count))
-            results.points.append(try PointRun(experiment: self, validated: validated, exportPrefix: points.count > 1 ? point.id + "-" : "").run())
+        } catch {
+            guard spread != nil else { throw error }
+            failure = error  // the others' work still goes to rank 0 first
+        }
+        if let spread {
+            Distributed.world = ranks
+            try merge(spread, into: &results, failure: failure) { pointRun($0).stageFolders }
+            guard ranks.isRoot else { return results }  // rank 0 reports what failed
         }
         try RunFiles.writeJSON(results, to: out.appendingPathComponent("results.json").path)
         try RunFiles.writeAtomically(Data(MarkdownReport(results: results).render().utf8), to: out.appendingPathComponent("report.md").path)
@@ -122,6 +149,42 @@ public final class Experiment {
         metrics?.flush()
         log?.flush()
         return results
+    }
+
+    /// Sends rank 0 every rank's points, stage folders, exports and log lines (``PointSpread``)
+    /// and, on rank 0, puts them in the run folder and `results` in point order.
+    /// - Throws: on rank 0, this rank's `failure`, else ``ExperimentError/interrupted(folder:)``
+    ///   when any rank was stopped, else the first other rank's failure; elsewhere only what the
+    ///   exchange itself throws (rank 0 reports a rank's failure).
+    private func merge(_ spread: PointSpread, into results: inout ExperimentResults, failure: Error?,
+                       stageFolders: (Int) -> [String]) throws {
+        metrics?.flush()
+        log?.flush()
+        // A rank's log and error name rank 0's folders, where its files go, not its scratch folder.
+        let rootCache = options.cacheDirectory ?? URL(fileURLWithPath: options.outputDirectory).appendingPathComponent("stages").path
+        func onRoot(_ text: String) -> String {
+            text.replacingOccurrences(of: cache.path, with: rootCache).replacingOccurrences(of: out.path, with: options.outputDirectory)
+        }
+        func read(_ name: String) -> String { onRoot((try? String(contentsOf: out.appendingPathComponent(name), encoding: .utf8)) ?? "") }
+        var interrupted = false
+        if let failure, case ExperimentError.interrupted = failure { interrupted = true }
+        let mine = PointSpread.Report(points: results.points, failure: failure.map { onRoot(String(describing: $0)) }, interrupted: interrupted,
+                                      log: spread.ranks.isRoot ? "" : read("log.txt"), metrics: spread.ranks.isRoot ? "" : read("metrics.jsonl"))
+        let reports = try spread.gather(mine, cache: cache, out: out, stageFolders: stageFolders)
+        guard spread.ranks.isRoot else { return }
+        for (rank, report) in reports.enumerated().dropFirst() {
+            let ids = spread.range(of: rank).map { spread.ids[$0] }.joined(separator: ", ")
+            emit(.note(ids.isEmpty ? "rank \(rank) had no point" : report.failure == nil ? "rank \(rank) ran \(ids) and sent its stages and exports"
+                       : "rank \(rank) stopped in \(ids) and sent what it had made"))
+            for line in report.log.split(separator: "\n") { log?.appendLine("rank \(rank): " + line) }
+            for line in report.metrics.split(separator: "\n") { metrics?.appendLine(String(line)) }
+        }
+        results.points = reports.flatMap(\.points)
+        if let failure { throw failure }
+        if reports.contains(where: \.interrupted) { throw ExperimentError.interrupted(folder: options.outputDirectory) }
+        if let (rank, report) = reports.enumerated().first(where: { $0.element.failure != nil }) {
+            throw ExperimentError.rankFailed(rank: rank, reason: report.failure ?? "")
+        }
     }
 
     /// The events of a run as an asynchronous sequence (the run happens on its own thread;

@@ -12,6 +12,8 @@ public enum ExperimentError: Error, CustomStringConvertible {
     case writeFailed(file: String, reason: String)
     /// A stop was asked for (``Interruption``); the run folder resumes with `--resume`.
     case interrupted(folder: String)
+    /// With the sweep's points spread over ranks: another rank's points failed (`reason` is its error).
+    case rankFailed(rank: Int, reason: String)
 
     public var description: String {
         switch self {
@@ -22,6 +24,7 @@ public enum ExperimentError: Error, CustomStringConvertible {
             return "\(folder) is in use by another run (\(holder)); wait for it to end, or use another --out"
         case let .writeFailed(file, reason): return "\(file): cannot write: \(reason)"
         case let .interrupted(folder): return "stopped on request; \(folder) resumes with --resume"
+        case let .rankFailed(rank, reason): return "rank \(rank): \(reason)"
         }
     }
 }

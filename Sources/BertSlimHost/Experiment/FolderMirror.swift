@@ -22,7 +22,7 @@ enum FolderMirror {
     }
 
     /// Each file as its path's length (UInt32), path, data length (UInt64) and data.
-    private static func pack(_ folder: URL, including: (String) -> Bool) -> [UInt8] {
+    static func pack(_ folder: URL, including: (String) -> Bool) -> [UInt8] {
         let root = folder.standardizedFileURL.path
         var packed: [UInt8] = []
         let paths = (FileManager.default.enumerator(atPath: root)?.allObjects as? [String] ?? []).sorted()
@@ -39,7 +39,7 @@ enum FolderMirror {
         return packed
     }
 
-    private static func unpack(_ packed: [UInt8], into folder: URL) throws {
+    static func unpack(_ packed: [UInt8], into folder: URL) throws {
         var offset = 0
         func read<T: FixedWidthInteger>(_: T.Type) -> Int {
             var value: T = 0

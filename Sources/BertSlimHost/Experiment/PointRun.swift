@@ -28,11 +28,11 @@ struct PointRun {
         for (index, planned) in validated.stages.enumerated() {
             if Interruption.isRequested { throw ExperimentError.interrupted(folder: experiment.options.outputDirectory) }
             let type = planned.stage.type
-            let folder = experiment.cache.appendingPathComponent("\(index)-\(type)-\(prefixHash(through: index))")
+            let folder = experiment.cache.appendingPathComponent(stageFolders[index])
             let resultPath = folder.appendingPathComponent("result.json").path
             if planned.stage.isCached {
                 // Every rank reuses the stage if rank 0 has it finished (its result and model).
-                let finished = experiment.writes && FileManager.default.fileExists(atPath: resultPath)
+                let finished = Distributed.world.isRoot && FileManager.default.fileExists(atPath: resultPath)
                 try FolderMirror.mirror(folder) { finished && !$0.hasPrefix("checkpoint/") && !$0.hasPrefix("step-") }
             }
             if planned.stage.isCached, let record = RunFiles.readJSON(StageRecord.self, from: resultPath) {
@@ -78,6 +78,11 @@ struct PointRun {
         for (size, ms) in record.latencyMs ?? [:] { state.models[last].latencyMs[size] = ms }
         if let threads = record.threads { state.models[last].threads = threads }
         if let export = record.export { state.exports.append(export) }
+    }
+
+    /// Each stage's folder in the stage cache: `<index>-<type>-<key of the stages up to it>`.
+    var stageFolders: [String] {
+        validated.stages.indices.map { "\($0)-\(validated.stages[$0].stage.type)-\(prefixHash(through: $0))" }
     }
 
     /// The key of the stages up to `index`: the same data, start model, seed and stages give

@@ -74,8 +74,14 @@ final class JSONLinesLog {
         _ = try? handle?.seekToEnd()
     }
 
-    /// Bytes written so far.
-    var offset: UInt64 { (try? handle?.offset()) ?? 0 }
+    /// Set on a rank whose lines go to rank 0's file at the end of the run (sweep points
+    /// spread over ranks): offsets into this file would cut the wrong lines there, so
+    /// ``offset`` reads as "none" and a resume from its checkpoints cuts nothing.
+    var detached = false
+
+    /// Bytes written so far (for a resume to cut back to).
+    var offset: UInt64 { detached ? .max : written }
+    private var written: UInt64 { (try? handle?.offset()) ?? 0 }
 
     func append(_ object: [String: Any]) {
         guard let data = try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]) else { return }
@@ -86,7 +92,7 @@ final class JSONLinesLog {
 
     /// Cuts the file back to `length` bytes.
     func truncate(to length: UInt64) {
-        guard length <= offset else { return }
+        guard length <= written else { return }
         try? handle?.truncate(atOffset: length)
         try? handle?.seekToEnd()
     }

@@ -30,7 +30,7 @@ extension StageRun {
             store.remove()
             try RunFiles.writeJSON(["metrics_offset": metrics?.offset ?? 0], to: startFile)
         }
-        trainer.onCheckpoint = { [writes = experiment.writes] checkpoint in
+        trainer.onCheckpoint = { [writes = trainer.communicator.isRoot] checkpoint in
             guard writes else { return }  // rank 0's checkpoint is the run's; another rank's would be the same
             try store.save(model: model, extra: trainer.extraParameters, checkpoint: checkpoint, losses: losses, metricsOffset: metrics?.offset ?? 0)
             emit(.checkpointSaved(point: point, stage: index, step: checkpoint.position.step))

@@ -25,7 +25,9 @@ extension PluginHost {
     ///   operation (nil: the communicator's default).
     /// - Returns: the communicator installed.
     /// - Throws: ``PluginError`` when no loaded plugin provides `mpi` (BertSlim was built
-    ///   without Open MPI's headers), or the communicator's own error (MPI failed to start).
+    ///   without Open MPI's headers), the communicator's own error (MPI failed to start), or
+    ///   ``CommunicatorError`` when the ranks do not run the same executable, SDK library and
+    ///   plugins (compared by content at start-up; the communicator stays installed).
     @discardableResult
     public func installCommunicator(_ mode: DistributedMode, timeoutSeconds: Double? = nil) throws -> any Communicator {
         let communicator: any Communicator
@@ -42,6 +44,7 @@ extension PluginHost {
             communicator = try make("mpi", as: (any Communicator).self, config: .settings(settings))
         }
         Distributed.world = communicator
+        try checkSameBuild(on: communicator)
         return communicator
     }
 }

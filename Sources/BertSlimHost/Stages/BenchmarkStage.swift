@@ -28,7 +28,7 @@ public struct BenchmarkStage: Stage, Equatable {
 
     func run(_ plan: Void, in run: StageRun) throws -> StageRecord {
         // Rank 0 measures alone (the others wait, asleep, at the next collective operation).
-        guard run.experiment.writes else { return StageRecord(type: Self.type) }
+        guard Distributed.world.isRoot else { return StageRecord(type: Self.type) }
         let model = try run.currentModel()
         let previous = Threads.count
         if let threads { Threads.count = threads }
