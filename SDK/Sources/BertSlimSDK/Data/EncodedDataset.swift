@@ -25,9 +25,12 @@ public struct EncodedDataset: Sendable {
 
     /// The examples at `indices`, padded to the longest of them, with labels when every one
     /// has a label id.
-    public func batch(_ indices: [Int]) -> Batch {
+    public func batch(_ indices: [Int]) -> Batch { batch(indices, length: nil) }
+
+    /// The examples at `indices` padded to `length` tokens (nil: the longest of them).
+    func batch(_ indices: [Int], length: Int?) -> Batch {
         let labelIDs = indices.compactMap { dataset.examples[$0].labelID }
-        return Batch(padding: indices.map { encodings[$0] }, padID: paddingID,
+        return Batch(padding: indices.map { encodings[$0] }, padID: paddingID, length: length,
                      labels: labelIDs.count == indices.count && !indices.isEmpty ? labelIDs : nil,
                      exampleIndices: indices, texts: indices.map { dataset.examples[$0].text })
     }

@@ -61,9 +61,11 @@ extension BertModel: DropoutSeeded {}
 /// gradients are summed over the ranks after backward (large ones in place, small ones in
 /// buckets of ``gradientBucketSize`` values), then every rank clips and steps the same
 /// optimizer on the same numbers.
-/// Rank 0's parameters are copied to every rank when a run starts, each rank's dropout stream
-/// is its own (seeded from the seed, the rank and, after a resume, the step), and checkpoints
-/// hold rank 0's state, so that a run resumes on any number of ranks.
+/// Rank 0's parameters are copied to every rank when a run starts. Each share is padded to the
+/// global batch's length and draws its rows of the global batch's dropout masks (one stream on
+/// every rank, see `SeededGenerator.rows`), so the training is one process's up to the order of
+/// float sums, whatever the number of ranks; checkpoints hold rank 0's state, and a run resumes
+/// on any number of ranks.
 public final class Trainer {
     /// The loss of one batch: a scalar recording gradients into the model's parameters.
     /// `progress` is the fraction of all steps done (0 at the start, for schedules).
@@ -131,15 +133,7 @@ public final class Trainer {
         let total = stepsPerEpoch * settings.epochs
         let warmup = Int(settings.warmupFraction * Double(total))
         schedule = settings.schedule.schedule(warmupSteps: warmup, totalSteps: total)
-        (model as? DropoutSeeded)?.dropoutGenerator = dropoutStream(step: 0)
-    }
-
-    /// Rank 0's stream is the single-process one; rank r's is its own, and after a resume at
-    /// `step` a new one (a checkpoint keeps rank 0's stream only).
-    private func dropoutStream(step: Int) -> SeededGenerator {
-        let rank = communicator.rank
-        guard rank > 0 else { return SeededGenerator(seed: settings.seed &+ 0x5EED) }
-        return SeededGenerator(seed: settings.seed &+ 0x5EED, stream: UInt64(rank) << 40 | UInt64(step))
+        (model as? DropoutSeeded)?.dropoutGenerator = SeededGenerator(seed: settings.seed &+ 0x5EED)
     }
 
     /// A trainer for `model` alone (SDK 1.0's form).
@@ -154,7 +148,6 @@ public final class Trainer {
         position = checkpoint.position
         history = checkpoint.history
         if let generator = checkpoint.dropoutGenerator { (model as? DropoutSeeded)?.dropoutGenerator = generator }
-        if communicator.rank > 0 { (model as? DropoutSeeded)?.dropoutGenerator = dropoutStream(step: position.step) }
     }
 
     /// The state to save now.
@@ -174,16 +167,21 @@ public final class Trainer {
         if ranks > 1 { for parameter in uniqueParameters { try communicator.broadcast(parameter, root: 0) } }
         while position.epoch < settings.epochs {
             let epoch = position.epoch
-            let batches = sampler.batches(lengths: train.lengths, epoch: epoch)
+            let lengths = train.lengths
+            let batches = sampler.batches(lengths: lengths, epoch: epoch)
             while position.batch < batches.count {
                 let start = DispatchTime.now().uptimeNanoseconds
                 let global = batches[position.batch]
                 let rank = communicator.rank
-                let share = Array(global[global.count * rank / ranks..<global.count * (rank + 1) / ranks])
+                let first = global.count * rank / ranks
+                let share = Array(global[first..<global.count * (rank + 1) / ranks])
                 optimizer.setLearningRate(from: schedule, base: settings.learningRate)
                 var lossValue: Float = 0
                 if !share.isEmpty {
-                    var loss = try objective(train.batch(share), Double(position.step) / Double(max(totalSteps, 1)))
+                    // Over several ranks: the global batch's width and its rows of the dropout masks.
+                    let width = ranks > 1 ? global.map { lengths[$0] }.max() : nil
+                    (model as? DropoutSeeded)?.dropoutGenerator.rows = ranks > 1 ? (first, share.count, global.count) : nil
+                    var loss = try objective(train.batch(share, length: width), Double(position.step) / Double(max(totalSteps, 1)))
                     if ranks > 1 { loss = loss * (Float(share.count) / Float(global.count)) }
                     lossValue = loss.item
                     if lossValue.isFinite { loss.backward() }

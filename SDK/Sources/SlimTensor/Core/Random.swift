@@ -5,6 +5,14 @@ internal import Foundation
 public struct SeededGenerator: RandomNumberGenerator, Sendable, Codable {
     /// The generator's whole state (save it to resume a stream).
     public var state: UInt64
+    /// Set while a data-parallel rank trains on rows `first ..< first + count` of a batch of
+    /// `total` rows: ``dropout(_:rate:generator:)`` then draws, for a tensor of those rows,
+    /// its part of the mask the whole batch's tensor would get, and advances the stream as
+    /// that whole tensor does, so that the masks do not depend on the number of ranks.
+    /// Not part of the saved state.
+    package var rows: (first: Int, count: Int, total: Int)?
+
+    private enum CodingKeys: String, CodingKey { case state }
 
     /// A generator starting from `seed`.
     public init(seed: UInt64) { state = seed }
