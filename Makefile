@@ -55,10 +55,12 @@ soak: deps assets release
 	python3 scripts/soak.py --trials $(N) --bertslim .build/release/bertslim
 
 # Every parser of strangers' files under libFuzzer + AddressSanitizer (scripts/fuzz.py), each
-# target for FUZZ_SECONDS; a crash's input lands in .build/fuzz/crashes/<target>/.
+# target for FUZZ_SECONDS, or for FUZZ_RUNS executions (make fuzz FUZZ_RUNS=1000000), FUZZ_JOBS
+# targets at once; a crash's input lands in .build/fuzz/crashes/<target>/.
 FUZZ_SECONDS ?= 600
+FUZZ_JOBS ?= 1
 fuzz: deps assets
-	python3 scripts/fuzz.py --seconds $(FUZZ_SECONDS)
+	python3 scripts/fuzz.py --jobs $(FUZZ_JOBS) $(if $(FUZZ_RUNS),--runs $(FUZZ_RUNS),--seconds $(FUZZ_SECONDS))
 
 # The readers, kernels, training and host suites under AddressSanitizer, then ThreadSanitizer,
 # each in its own build folder (SANITIZE_SUITES=... for another subset, '.' for all). ASan runs

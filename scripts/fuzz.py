@@ -1,9 +1,13 @@
 #!/usr/bin/env python3
 """Builds the fuzz targets (Sources/BertSlimFuzz) under libFuzzer with AddressSanitizer and runs
-each for a set time; prints (and writes to .build/fuzz/results.json) executions, time, corpus
-size and crashes per target.
+each for a set time or number of executions; prints (and writes to .build/fuzz/results.json)
+executions, time, corpus size and crashes per target.
 
-    python3 scripts/fuzz.py [--seconds 60] [--debug] [--build-only] [TARGET ...]   (make fuzz FUZZ_SECONDS=...)
+    python3 scripts/fuzz.py [--seconds 60] [--runs N] [--jobs J] [--debug] [--build-only] [TARGET ...]
+    (make fuzz FUZZ_SECONDS=... or FUZZ_RUNS=...)
+
+--runs stops each target after N executions (then --seconds, if given, is a cap on its time);
+--jobs runs that many targets at once (one core each).
 
 The build is a release build (--debug: a debug one, quicker to build, slower to run; the tests'
 smoke uses it) of the SDK, the host, the plugins and the targets with `-sanitize=fuzzer,address`
@@ -14,6 +18,7 @@ the bug and commit the input under Tests/Fuzz/crashes/<t>/, which the tests repl
 Leak detection is off: the Swift runtime's caches and the plugin registry live for the process.
 """
 import argparse
+import concurrent.futures
 import json
 import os
 import re
@@ -49,7 +54,7 @@ def build(configuration):
     return driver
 
 
-def run(driver, target, seconds):
+def run(driver, target, seconds, runs=None):
     corpus = os.path.join(SCRATCH, "corpus", target)
     crashes = os.path.join(SCRATCH, "crashes", target)
     workspace = f"/dev/shm/bertslim-fuzz-{target}" if os.path.isdir("/dev/shm") else os.path.join(SCRATCH, "ws", target)
@@ -59,9 +64,9 @@ def run(driver, target, seconds):
                BERTSLIM_FUZZ_REPOSITORY=ROOT, SWIFT_BACKTRACE="enable=no",
                ASAN_OPTIONS="detect_leaks=0:allocator_may_return_null=0", OMP_NUM_THREADS="1")
     seeds = os.path.join(ROOT, "Tests", "Fuzz", "corpus", target)
-    command = [driver, f"-max_total_time={seconds}", "-print_final_stats=1", "-detect_leaks=0",
+    command = [driver, f"-max_total_time={seconds or 0}", "-print_final_stats=1", "-detect_leaks=0",
                "-malloc_limit_mb=256", "-rss_limit_mb=4096", "-timeout=30",
-               f"-artifact_prefix={crashes}/", corpus, seeds]
+               f"-artifact_prefix={crashes}/", corpus, seeds] + ([f"-runs={runs}"] if runs else [])
     start = time.monotonic()
     result = subprocess.run(command, env=env, capture_output=True, text=True, errors="replace")
     elapsed = time.monotonic() - start
@@ -79,7 +84,9 @@ def run(driver, target, seconds):
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("targets", nargs="*", default=TARGETS)
-    parser.add_argument("--seconds", type=int, default=60)
+    parser.add_argument("--seconds", type=int, help="time per target (default 60 without --runs; with it, no limit)")
+    parser.add_argument("--runs", type=int, help="executions per target")
+    parser.add_argument("--jobs", type=int, default=1, help="targets run at once")
     parser.add_argument("--debug", action="store_true", help="a debug build")
     parser.add_argument("--build-only", action="store_true")
     args = parser.parse_args()
@@ -89,14 +96,18 @@ def main():
     driver = build("debug" if args.debug else "release")
     if args.build_only:
         return
-    results = []
+    seconds = args.seconds if args.seconds is not None else (None if args.runs else 60)
     print(f"{'target':<14}{'executions':>12}{'seconds':>9}{'exec/s':>9}{'corpus':>8}  crashes", flush=True)
-    for target in args.targets:
-        r = run(driver, target, args.seconds)
-        results.append(r)
-        rate = r["executions"] / max(r["seconds"], 1e-9)
-        print(f"{target:<14}{r['executions']:>12,}{r['seconds']:>9.0f}{rate:>9.0f}{r['corpus']:>8}  "
-              f"{', '.join(r['crashes']) or 'none'}", flush=True)
+    with concurrent.futures.ThreadPoolExecutor(max_workers=max(1, args.jobs)) as pool:
+        pending = [pool.submit(run, driver, target, seconds, args.runs) for target in args.targets]
+        results = []
+        for future in concurrent.futures.as_completed(pending):
+            r = future.result()
+            results.append(r)
+            rate = r["executions"] / max(r["seconds"], 1e-9)
+            print(f"{r['target']:<14}{r['executions']:>12,}{r['seconds']:>9.0f}{rate:>9.0f}{r['corpus']:>8}  "
+                  f"{', '.join(r['crashes']) or 'none'}", flush=True)
+    results.sort(key=lambda r: args.targets.index(r["target"]))
     with open(os.path.join(SCRATCH, "results.json"), "w") as f:
         json.dump(results, f, indent=1)
     failed = [r["target"] for r in results if r["crashes"] or r["exit"] != 0]

@@ -44,7 +44,8 @@ struct DistributedTests {
     /// 50 optimizer steps (800 examples, batch 16, dropout 0.1) on two ranks and on one, then a
     /// distill stage whose teacher outputs each rank caches for its own shares. Each rank's
     /// loss is its half-batch mean weighted by ½, its half padded to the batch's width and
-    /// dropped out with its rows of the batch's masks, and the halves' gradients are summed, so
+    /// dropped out with its rows of the batch's masks, and the halves' gradients are summed (the
+    /// word embeddings' over the 80–120 of 309 rows the ranks' halves touched), so
     /// each step is the whole batch's up to the order of float additions (a few ulps per step,
     /// which AdamW's g / √v can enlarge where a gradient is near zero). Measured on the
     /// fine-tuned weights: relative L2 distance 4.5e-8, largest difference 1.2e-7 (the student:

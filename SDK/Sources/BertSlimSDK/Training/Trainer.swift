@@ -58,9 +58,10 @@ extension BertModel: DropoutSeeded {}
 /// **Data parallel** (SDK 1.6): over a ``communicator`` of several ranks, every rank draws the
 /// same global batches and trains on its contiguous share of each; each share's loss is
 /// weighted by its share of the batch, so that the summed gradient is the global batch's. The
-/// gradients are summed over the ranks after backward (large ones in place, small ones in
-/// buckets of ``gradientBucketSize`` values), then every rank clips and steps the same
-/// optimizer on the same numbers.
+/// gradients are summed over the ranks after backward (an embedding table's over the rows some
+/// rank's share touched, other large ones in place, small ones in buckets of
+/// ``gradientBucketSize`` values), then every rank clips and steps the same optimizer on the
+/// same numbers.
 /// Rank 0's parameters are copied to every rank when a run starts. Each share is padded to the
 /// global batch's length and draws its rows of the global batch's dropout masks (one stream on
 /// every rank, see `SeededGenerator.rows`), so the training is one process's up to the order of
@@ -226,20 +227,33 @@ public final class Trainer {
         let started = DispatchTime.now().uptimeNanoseconds
         defer { allReduceSeconds += Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9 }
         let parameters = uniqueParameters.filter(\.requiresGrad)
-        // First: which parameters have gradients, the loss and the stop request, in one small reduce.
+        // First: which parameters have gradients, the loss, the stop request and which rows of
+        // each table (an embedding) have a gradient anywhere, in one small reduce.
+        let tables = parameters.filter(Self.isTable)
         var header = parameters.map { $0.grad == nil ? Float(0) : 1 } + [loss, shouldStop?() == true ? 1 : 0]
+        for table in tables { header += Self.nonzeroRows(of: table) }
         try communicator.allReduce(&header, .sum)
         loss = header[parameters.count]
         stop = header[parameters.count + 1] > 0
+        var rowsOfTable: [ObjectIdentifier: [Int]] = [:]
+        var offset = parameters.count + 2
+        for table in tables {
+            let flags = header[offset..<offset + table.shape[0]]
+            rowsOfTable[ObjectIdentifier(table)] = flags.indices.filter { flags[$0] > 0 }.map { $0 - offset }
+            offset += table.shape[0]
+        }
         let live = parameters.indices.filter { header[$0] > 0 }.map { parameters[$0] }
         for parameter in live where parameter.grad == nil { parameter.grad = Tensor.zeros(parameter.shape) }
-        // Then the gradients: a large one in place, small ones packed into buckets of about
-        // gradientBucketSize values (one collective per bucket instead of one per bias).
+        // Then the gradients: a table whose batch touched few rows by those rows alone, another
+        // large one in place, small ones packed into buckets of about gradientBucketSize values
+        // (one collective per bucket instead of one per bias).
         var bucket: [Parameter] = []
         var filled = 0
         for (i, parameter) in live.enumerated() {
             let count = parameter.value.count
-            if count >= gradientBucketSize / 64 {
+            if let rows = rowsOfTable[ObjectIdentifier(parameter)], rows.count * 2 < parameter.shape[0] {
+                try reduce(rows: rows, of: parameter)
+            } else if count >= gradientBucketSize / 64 {
                 try parameter.grad!.withUnsafeMutableBufferPointer { try communicator.allReduce($0, .sum) }
             } else {
                 bucket.append(parameter)
@@ -270,6 +284,43 @@ public final class Trainer {
                 values.withUnsafeBufferPointer { g.baseAddress!.update(from: $0.baseAddress!.advanced(by: offset), count: g.count) }
             }
             offset += parameter.value.count
+        }
+    }
+
+    /// A gradient of many more rows than columns (a word-embedding table), of which a batch
+    /// touches few rows: only the rows some rank touched are summed.
+    private static func isTable(_ parameter: Parameter) -> Bool {
+        parameter.shape.count == 2 && parameter.shape[0] >= max(8 * parameter.shape[1], 256)
+    }
+
+    /// 1 for each row of the parameter's gradient that holds a value other than zero, else 0.
+    private static func nonzeroRows(of parameter: Parameter) -> [Float] {
+        let (rows, columns) = (parameter.shape[0], parameter.shape[1])
+        guard let grad = parameter.grad else { return [Float](repeating: 0, count: rows) }
+        return grad.withUnsafeBufferPointer { g in
+            (0..<rows).map { row in g[row * columns..<(row + 1) * columns].contains { $0 != 0 } ? 1 : 0 }
+        }
+    }
+
+    /// Sums `rows` of the parameter's gradient over the ranks in one collective; the other rows
+    /// are zero on every rank, so their sum is too.
+    private func reduce(rows: [Int], of parameter: Parameter) throws {
+        let columns = parameter.shape[1]
+        var values = [Float](repeating: 0, count: rows.count * columns)
+        parameter.grad!.withUnsafeBufferPointer { g in
+            values.withUnsafeMutableBufferPointer { v in
+                for (i, row) in rows.enumerated() {
+                    v.baseAddress!.advanced(by: i * columns).update(from: g.baseAddress!.advanced(by: row * columns), count: columns)
+                }
+            }
+        }
+        try communicator.allReduce(&values, .sum)
+        parameter.grad!.withUnsafeMutableBufferPointer { g in
+            values.withUnsafeBufferPointer { v in
+                for (i, row) in rows.enumerated() {
+                    g.baseAddress!.advanced(by: row * columns).update(from: v.baseAddress!.advanced(by: i * columns), count: columns)
+                }
+            }
         }
     }
 
