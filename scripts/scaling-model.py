@@ -32,6 +32,7 @@ def main():
     parser.add_argument("--name", required=True)
     parser.add_argument("--compute", type=float, required=True, help="seconds of one machine's training step (forward, backward, optimizer)")
     parser.add_argument("--bytes", type=float, required=True, help="gradient bytes (float32 parameters x 4)")
+    parser.add_argument("--batch", type=int, default=32, help="examples per machine per step")
     parser.add_argument("--latency", type=float, default=50e-6, help="seconds per message (default 50 us, TCP over Ethernet)")
     args = parser.parse_args()
     print(f"{args.name}: compute {args.compute:.2f} s per step on one machine, gradient {args.bytes / 1e6:.0f} MB, "
@@ -49,7 +50,12 @@ def main():
     for gbps in LINKS:
         limit = args.compute / (args.compute + 2 * args.bytes / (gbps * 1e9 / 8))
         half = next((n for n in range(2, 100000) if args.compute / (args.compute + allreduce_seconds(n, args.bytes, gbps, args.latency)) < 0.5), None)
-        print(f"{gbps} Gb/s: efficiency tends to {100 * limit:.0f} %" + (f"; below 50 % from {half} machines" if half else "; never below 50 %"))
+        # The recipe's batch fixed instead (each machine computes 1/N of it, at most `batch` machines).
+        fixed = {n: args.compute / (args.compute / n + allreduce_seconds(n, args.bytes, gbps, args.latency)) for n in MACHINES if n <= args.batch}
+        best = max(fixed, key=fixed.get)
+        print(f"{gbps} Gb/s: efficiency tends to {100 * limit:.0f} %" + (f"; below 50 % from {half} machines" if half else "; never below 50 %")
+              + f". With the batch of {args.batch} fixed: " + ", ".join(f"{n}: {v:.1f}x" for n, v in fixed.items())
+              + f" (best at {best})")
 
 
 if __name__ == "__main__":
