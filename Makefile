@@ -73,7 +73,7 @@ sanitize: deps assets
 	swift build --build-tests --sanitize address --scratch-path .build/asan $(SWIFT_BUILD_FLAGS)
 	ASAN_OPTIONS=detect_leaks=0:handle_segv=0 swift test --skip-build --sanitize address --scratch-path .build/asan --filter '$(SANITIZE_SUITES)'
 	swift build --build-tests --sanitize thread --scratch-path .build/tsan $(SWIFT_BUILD_FLAGS)
-	BERTSLIM_NUM_THREADS=1 TSAN_OPTIONS="suppressions=$(CURDIR)/Tests/Sanitizers/tsan.supp halt_on_error=0" \
+	BERTSLIM_NUM_THREADS=1 TSAN_OPTIONS="suppressions=$(CURDIR)/Tests/Sanitizers/tsan.supp halt_on_error=0 handle_segv=0" \
 	  swift test --skip-build --sanitize thread --scratch-path .build/tsan --filter '$(SANITIZE_SUITES)'
 
 # The plugin SDK as a folder a third party builds against with plain swiftc (SDK/README.md).
