@@ -40,12 +40,12 @@ final class BertStudent: Student, DropoutSeeded {
         let t = teacher.config
         // The weights come from the teacher, or from a pretrained checkpoint (born-again).
         var source = teacher
+        // With a pretrained model of another vocabulary: its row of each of the teacher's tokens.
+        var rows: [Int?]?
         if settings.initialization == .pretrained, let folder = settings.pretrained {
             let path = SettingsCheckContext(baseDirectory: context.baseDirectory).resolve(folder)
             do { source = try BertModel.load(directory: path) } catch { throw ComponentError(name, "pretrained: \(error)") }
-            guard source.config.vocabSize == t.vocabSize else {
-                throw ComponentError(name, "pretrained: \(folder) has \(source.config.vocabSize) token embeddings, the teacher \(t.vocabSize)")
-            }
+            rows = try Self.rows(ofTeacherTokens: context.tokenizer, in: path, named: folder, model: source.config, teacher: t)
         }
         let (layerCount, hiddenSize, headCount) = settings.shape(teacherLayers: t.numHiddenLayers, hiddenSize: t.hiddenSize,
                                                                  heads: t.numAttentionHeads)
@@ -71,12 +71,47 @@ final class BertStudent: Student, DropoutSeeded {
             vocabSize: t.vocabSize, hiddenSize: hidden, numHiddenLayers: layers, numAttentionHeads: heads,
             intermediateSize: ffn, maxPositionEmbeddings: s.maxPositionEmbeddings, typeVocabSize: s.typeVocabSize,
             layerNormEps: s.layerNormEps, hiddenDropoutProb: t.hiddenDropoutProb,
-            attentionProbsDropoutProb: t.attentionProbsDropoutProb, padTokenID: s.padTokenID, labels: labels)
+            attentionProbsDropoutProb: t.attentionProbsDropoutProb, padTokenID: rows == nil ? s.padTokenID : t.padTokenID,
+            labels: labels)
         (config.modelType, config.relativeAttentionNumBuckets) = (s.modelType, s.relativeAttentionNumBuckets)
         let bert = BertModel(config: config, seed: context.seed)
         copiedLayers = settings.initialization == .random
             ? Array(repeating: nil, count: layers) : copyTeacherWeights(into: bert, from: source, layerMap: map)
+        if let rows { copyWordEmbeddings(into: bert, from: source, rows: rows) }
         self.bert = bert
+    }
+
+    /// Nil when the pretrained model reads the teacher's tokens (same vocabulary); otherwise,
+    /// for each teacher token, the pretrained model's row of it (``pretrainedRows(for:in:)``).
+    /// - Throws: when the vocabularies cannot be compared, the pretrained one covers less than
+    ///   90 % of the teacher's tokens, or the pretrained model is an MPNet (its positions are
+    ///   counted from its own padding token).
+    private static func rows(ofTeacherTokens tokenizer: WordPieceTokenizer?, in path: String, named folder: String,
+                             model: BertConfig, teacher: BertConfig) throws -> [Int?]? {
+        let name = "bert-student"
+        let pretrained: WordPieceTokenizer
+        do { pretrained = try WordPieceTokenizer(directory: path) } catch {
+            if model.vocabSize == teacher.vocabSize { return nil }
+            throw ComponentError(name, "pretrained: \(folder) has \(model.vocabSize) token embeddings, the teacher \(teacher.vocabSize), "
+                                 + "and its vocabulary cannot be matched to the teacher's: \(error)")
+        }
+        guard let tokenizer else {
+            if model.vocabSize == teacher.vocabSize { return nil }
+            throw ComponentError(name, "pretrained: \(folder) has \(model.vocabSize) token embeddings, the teacher \(teacher.vocabSize), "
+                                 + "and the stage has no tokenizer to match them by")
+        }
+        if pretrained.vocabulary.tokens == tokenizer.vocabulary.tokens { return nil }
+        guard model.modelType == .bert else {
+            throw ComponentError(name, "pretrained: \(folder) is an MPNet with another vocabulary than the teacher's; "
+                                 + "an MPNet student must start from a model of the teacher's vocabulary")
+        }
+        let rows = pretrainedRows(for: tokenizer, in: pretrained)
+        let found = rows.count(where: { $0 != nil })
+        guard found * 10 >= rows.count * 9 else {
+            throw ComponentError(name, "pretrained: \(folder)'s vocabulary holds \(found) of the teacher's \(rows.count) tokens "
+                                 + "(at least 90 % needed: the student reads the teacher's tokens)")
+        }
+        return rows
     }
 
     private func network() throws -> BertModel {

@@ -1,4 +1,5 @@
 import BertSlimSDK
+import Foundation
 
 extension BertStudentSettings {
     /// The shape the student will have when made from `teacher`: what the settings give, the
@@ -28,9 +29,14 @@ extension BertStudentSettings {
             } catch {
                 return ("pretrained", "\(error)")
             }
-            if let mine = source?.vocabularySize, let theirs = context.stageModel?.vocabularySize, mine != theirs {
+            // Another vocabulary is matched to the teacher's token by token when the run starts;
+            // it must come with its vocab.txt and be about as large.
+            let vocabulary = context.resolve(pretrained) + "/vocab.txt"
+            if let mine = source?.vocabularySize, let theirs = context.stageModel?.vocabularySize, mine != theirs,
+               mine * 10 < theirs * 9 || !FileManager.default.fileExists(atPath: vocabulary) {
                 return ("pretrained", "\(pretrained) has \(mine) token embeddings, and the teacher (\(context.stageModel?.name ?? "")) "
-                        + "\(theirs): the student reads the teacher's tokens")
+                        + "\(theirs): the student reads the teacher's tokens, so a pretrained model of another vocabulary "
+                        + "needs its vocab.txt and at least 90 % of the teacher's tokens")
             }
         }
         if let map = layerMap, let source, let count = source.layerCount, let bad = map.first(where: { !(0..<count).contains($0) }) {

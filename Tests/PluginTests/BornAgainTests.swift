@@ -38,6 +38,43 @@ struct BornAgainTests {
         #expect((student as? any HiddenStatesProvider)?.layerCount == 3)
     }
 
+    /// A pretrained model of another vocabulary (MiniLM for an MPNet teacher): each of the
+    /// teacher's tokens gets the pretrained row of the same token, special tokens by role.
+    @Test func aPretrainedModelOfAnotherVocabularyIsMatchedTokenByToken() throws {
+        let folder = try Self.workspace.get()
+        let bertTokens = try String(contentsOf: folder.appendingPathComponent("model/vocab.txt"), encoding: .utf8)
+            .split(separator: "\n").map(String.init)
+        // The teacher reads MPNet's special tokens, in another order, plus one the pretrained model lacks.
+        let roles = ["[CLS]": "<s>", "[SEP]": "</s>", "[PAD]": "<pad>", "[MASK]": "<mask>"]
+        let teacherTokens = ["never-seen"] + bertTokens.reversed().map { roles[$0] ?? $0 }
+        let teacherPath = try RecipeFixtures.teacherFolder("mpnet-tokens", in: folder, layers: 3, seed: 44, vocabulary: teacherTokens)
+        let teacher = try BertModel.load(directory: teacherPath)
+        let pretrained = try BertModel.load(directory: folder.appendingPathComponent("pretrained").path)
+        var context = ComponentContext(labelCount: 2, seed: 5, baseDirectory: folder.path)
+        context.teacher = HeldTeacher(teacher)
+        context.tokenizer = try WordPieceTokenizer(vocabulary: Vocabulary(tokens: teacherTokens), specialTokens: .mpnet)
+        let student = try firstPartyHost().make("bert-student", as: (any Student).self,
+                                                config: .yaml("{layers: 2, initialization: pretrained, pretrained: pretrained}"), context: context)
+        let name = "embeddings.word_embeddings.weight"
+        let width = try #require(student.parameter(named: name)).shape[1]
+        let mine = try values(student, name), theirs = try values(pretrained, name)
+        func row(_ values: [Float], _ index: Int) -> ArraySlice<Float> { values[index * width..<(index + 1) * width] }
+        for (id, token) in teacherTokens.enumerated().dropFirst() {
+            let source = try #require(bertTokens.firstIndex(of: roles.first(where: { $0.value == token })?.key ?? token))
+            #expect(row(mine, id) == row(theirs, source), "\(token)")
+        }
+        // A token the pretrained model lacks keeps its new row.
+        #expect(!(0..<theirs.count / width).contains { row(theirs, $0) == row(mine, 0) })
+        #expect(try values(student, "encoder.layer.1.output.dense.weight") == values(pretrained, "encoder.layer.1.output.dense.weight"))
+        // The pretrained folder must hold most of the teacher's tokens.
+        let error = #expect(throws: (any Error).self) {
+            try firstPartyHost().make("bert-student", as: (any Student).self,
+                                      config: .yaml("{initialization: pretrained, pretrained: small-vocab}"), context: context)
+        }
+        #expect("\(error.map { "\($0)" } ?? "")".hasSuffix("pretrained: small-vocab's vocabulary holds 4 of the teacher's \(teacherTokens.count) "
+                                                         + "tokens (at least 90 % needed: the student reads the teacher's tokens)"))
+    }
+
     func validationError(_ settings: String) throws -> RecipeError? {
         let yaml = """
             recipe: 1
@@ -68,7 +105,8 @@ struct BornAgainTests {
         #expect(nowhere.path == "stages[0].distill.student.settings.pretrained" && "\(nowhere)".contains("nowhere/config.json"))
         let vocabulary = try #require(try validationError("{initialization: pretrained, pretrained: small-vocab}"))
         #expect("\(vocabulary)".hasSuffix("pretrained: small-vocab has 4 token embeddings, and the teacher (teacher) "
-                                          + "\(try vocabularySize()): the student reads the teacher's tokens"), "\(vocabulary)")
+                                          + "\(try vocabularySize()): the student reads the teacher's tokens, so a pretrained model "
+                                          + "of another vocabulary needs its vocab.txt and at least 90 % of the teacher's tokens"), "\(vocabulary)")
         let map = try #require(try validationError("{layers: 2, layer_map: [0, 3], initialization: pretrained, pretrained: pretrained}"))
         #expect("\(map)".hasSuffix("layer_map: entry 3 is not a layer of the pretrained model (pretrained has 3 layers, 0...2)"))
         let teacherMap = try #require(try validationError("{layers: 2, layer_map: [0, 5]}"))
