@@ -2,7 +2,7 @@
 
     .venv/bin/python scripts/bench-vs-pytorch.py ops [--rounds 3] [--threads 2]
     .venv/bin/python scripts/bench-vs-pytorch.py infer    # MiniLM-L6 and bert-base forward, 1x128 8x128 32x64
-    .venv/bin/python scripts/bench-vs-pytorch.py train    # one MiniLM fine-tuning step, 32x64, and peak RSS
+    .venv/bin/python scripts/bench-vs-pytorch.py train    # one MiniLM fine-tuning step, 8x128 and 32x64, and peak RSS
         (--model mpnet: all-mpnet-base-v2 from `make assets-large` instead, for infer and train)
     .venv/bin/python scripts/bench-vs-pytorch.py distill  # one step of a 3-layer student on cached teacher logits, 32x64
     .venv/bin/python scripts/bench-vs-pytorch.py prune-heads  # 6 of 12 heads removed in every layer, 8x128:
@@ -85,6 +85,7 @@ PEAKS = []  # FMA ceiling BertSlim measured in each round
 MODEL = ROOT / "assets/model/minilm-l6"
 MPNET = ROOT / "assets/model/mpnet-base"
 INFER_SHAPES = [(1, 128), (8, 128), (32, 64)]
+TRAIN_SHAPES = [(8, 128), (32, 64)]
 
 
 def random_batch(vocab, batch, seq):
@@ -225,9 +226,10 @@ def model_rows(what, args):
         model = args.model or "minilm-l6"
         if model == "bert-base":
             raise SystemExit("train compares minilm-l6 or mpnet (a folder to train from)")
-        rows.append((f"{model} train 32x64",
-                     [str(BERTSLIM), "bench", "train", *sources[model], "--batch", "32", "--seq", "64"],
-                     ["--model", model, "--batch", "32", "--seq", "64"]))
+        for batch, seq in TRAIN_SHAPES:
+            rows.append((f"{model} train {batch}x{seq}",
+                         [str(BERTSLIM), "bench", "train", *sources[model], "--batch", str(batch), "--seq", str(seq)],
+                         ["--model", model, "--batch", str(batch), "--seq", str(seq)]))
     return rows
 
 

@@ -11,13 +11,17 @@ PyYAML. For each seed s, in this order (so that the first results come first), e
                             accuracy stays within 1 % of the unpruned teacher's (stop_below: 0.99)
     q8bert-seed<s>          recipes/q8bert-ptq.yaml: int8, static and dynamic ranges
     hard-seed<s>            the students of recipes/mpnet-students.yaml on the hard labels alone
+    latency                 seed 1's exports each timed against its teacher, in alternation
+                            (`bertslim bench infer --model TEACHER --versus EXPORT --json`) at 1 and
+                            8 × 128, into runs/mpnet-mr/latency.json
 A seed's student runs share a stage cache (runs/mpnet-mr/cache-seed<s>): the teacher's outputs are
 computed once. Every run starts from the teacher's export with the finetune stage removed.
 
-RUNS (comma-separated, default students,sixteen-heads,q8bert,hard) and SEEDS (space-separated)
+RUNS (comma-separated, default students,sixteen-heads,q8bert,hard,latency) and SEEDS (space-separated)
 choose what runs; BERTSLIM is the binary (default .build/release/bertslim), LOCK a file whose lock
 each run holds. Then: python3 scripts/summarize-mpnet-mr.py runs/mpnet-mr
 """
+import json
 import os
 import subprocess
 
@@ -57,9 +61,44 @@ def sixteen_heads(teacher, seed):
     return document
 
 
+# The exports timed against the teacher: name in latency.json → folder under runs/mpnet-mr.
+EXPORTS = {"6x768-kd": "students-seed1/exports/p0-student", "minilm-kd": "students-seed1/exports/p1-student",
+           "sixteen-heads": "sixteen-heads-seed1/exports/pruned",
+           "int8-static": "q8bert-seed1/exports/p0-int8", "int8-dynamic": "q8bert-seed1/exports/p1-int8"}
+
+
+def latency():
+    binary = os.environ.get("BERTSLIM", os.path.join(ROOT, ".build", "release", "bertslim"))
+    teacher = os.path.join(OUT, "teacher-seed1", "exports", "teacher")
+    path = os.path.join(OUT, "latency.json")
+    results = json.load(open(path)) if os.path.exists(path) else {}
+    for name, folder in EXPORTS.items():
+        for batch, runs in ((1, 40), (8, 15)):
+            key = f"{batch}x128"
+            if key in results.get(name, {}) or not os.path.exists(os.path.join(OUT, folder, "config.json")):
+                continue
+            command = [binary, "bench", "infer", "--model", teacher, "--versus", os.path.join(OUT, folder),
+                       "--batch", str(batch), "--seq", "128", "--runs", str(runs), "--json"]
+            if os.environ.get("LOCK"):
+                command = ["flock", os.environ["LOCK"]] + command
+            print(" ".join(command), flush=True)
+            lines = [json.loads(line) for line in subprocess.run(command, check=True, capture_output=True, text=True).stdout.splitlines()
+                     if line.startswith("{")]
+            first, second = lines[-2], lines[-1]
+            results.setdefault(name, {})[key] = {"teacher_ms": first["median_ms"], "model_ms": second["median_ms"]}
+            with open(path, "w") as f:
+                json.dump(results, f, indent=1, sort_keys=True)
+
+
 def main():
-    chosen = os.environ.get("RUNS", "students,sixteen-heads,q8bert,hard").split(",")
+    chosen = os.environ.get("RUNS", "students,sixteen-heads,q8bert,hard,latency").split(",")
+    if "latency" in chosen:
+        chosen.remove("latency")
+        chosen.append("latency")
     for kind in chosen:
+        if kind == "latency":
+            latency()
+            continue
         for seed in [int(s) for s in os.environ.get("SEEDS", "1 2 3").split()]:
             teacher = os.path.join(OUT, f"teacher-seed{seed}", "exports", "teacher")
             if not os.path.exists(os.path.join(teacher, "model.safetensors")):
@@ -74,7 +113,7 @@ def main():
             elif kind == "q8bert":
                 run(recipe("q8bert-ptq", teacher, seed), f"q8bert-seed{seed}", seed)
             else:
-                raise SystemExit(f"RUNS: unknown run {kind!r} (students, sixteen-heads, q8bert, hard)")
+                raise SystemExit(f"RUNS: unknown run {kind!r} (students, sixteen-heads, q8bert, hard, latency)")
 
 
 if __name__ == "__main__":
