@@ -11,13 +11,15 @@ PyYAML. For each seed s, in this order (so that the first results come first), e
                             accuracy stays within 1 % of the unpruned teacher's (stop_below: 0.99)
     q8bert-seed<s>          recipes/q8bert-ptq.yaml: int8, static and dynamic ranges
     hard-seed<s>            the students of recipes/mpnet-students.yaml on the hard labels alone
+    pkd-seed<s>             the 6 × 768 student taught by BERT-PKD (PKD-Skip: teacher layers 2, 4, …, 10
+                            for student layers 1-5; T = 2, α = 0.5, β = 100), Sun et al.'s 12 → 6 setting
     latency                 seed 1's exports each timed against its teacher, in alternation
                             (`bertslim bench infer --model TEACHER --versus EXPORT --json`) at 1 and
                             8 × 128, into runs/mpnet-mr/latency.json
 A seed's student runs share a stage cache (runs/mpnet-mr/cache-seed<s>): the teacher's outputs are
 computed once. Every run starts from the teacher's export with the finetune stage removed.
 
-RUNS (comma-separated, default students,sixteen-heads,q8bert,hard,latency) and SEEDS (space-separated)
+RUNS (comma-separated, default students,sixteen-heads,q8bert,hard,pkd,latency) and SEEDS (space-separated)
 choose what runs; BERTSLIM is the binary (default .build/release/bertslim), LOCK a file whose lock
 each run holds. Then: python3 scripts/summarize-mpnet-mr.py runs/mpnet-mr
 """
@@ -51,6 +53,12 @@ def students(teacher, seed, losses=None):
     document = recipe("mpnet-students", teacher, seed)
     if losses:
         next(s for s in document["stages"] if s.get("id") == "students")["distill"]["losses"] = losses
+    return document
+
+
+def pkd(teacher, seed):
+    document = students(teacher, seed, [{"component": "pkd", "settings": {"strategy": "skip", "temperature": 2, "alpha": 0.5, "beta": 100}}])
+    del document["sweep"]  # the 6 × 768 student only: PKD compares hidden states of the teacher's width
     return document
 
 
@@ -91,7 +99,7 @@ def latency():
 
 
 def main():
-    chosen = os.environ.get("RUNS", "students,sixteen-heads,q8bert,hard,latency").split(",")
+    chosen = os.environ.get("RUNS", "students,sixteen-heads,q8bert,hard,pkd,latency").split(",")
     if "latency" in chosen:
         chosen.remove("latency")
         chosen.append("latency")
@@ -108,12 +116,14 @@ def main():
                 run(students(teacher, seed), f"students-seed{seed}", seed, cache)
             elif kind == "hard":
                 run(students(teacher, seed, [{"component": "cross-entropy"}]), f"hard-seed{seed}", seed, cache)
+            elif kind == "pkd":
+                run(pkd(teacher, seed), f"pkd-seed{seed}", seed, cache)
             elif kind == "sixteen-heads":
                 run(sixteen_heads(teacher, seed), f"sixteen-heads-seed{seed}", seed)
             elif kind == "q8bert":
                 run(recipe("q8bert-ptq", teacher, seed), f"q8bert-seed{seed}", seed)
             else:
-                raise SystemExit(f"RUNS: unknown run {kind!r} (students, sixteen-heads, q8bert, hard, latency)")
+                raise SystemExit(f"RUNS: unknown run {kind!r} (students, sixteen-heads, q8bert, hard, pkd, latency)")
 
 
 if __name__ == "__main__":

@@ -45,6 +45,8 @@ for seed in SEEDS:
         add(STUDENTS[index][0], seed, point["models"][-1], STUDENTS[index][1])
     for index, point in enumerate(points("hard", seed)):
         add(HARD[index], seed, point["models"][-1])
+    for point in points("pkd", seed):
+        add("6 × 768 student, BERT-PKD (PKD-Skip)", seed, point["models"][-1])
     for point in points("sixteen-heads", seed):
         model = point["models"][-1]
         pruning = next((m["pruning"] for m in point["models"] if "pruning" in m), None)

@@ -36,7 +36,7 @@ struct BertStudentSettings: ModelCheckedSettings, ModelDescribingSettings {
                    "teacher layer (0-based) each student layer starts from (default: every other, DistilBERT-style: 6 → [0, 2, 4])"),
         SettingKey("initialization", \.initialization,
                    "teacher: copy what fits from the teacher; random: BERT's initializer; pretrained: copy from the `pretrained` folder"),
-        SettingKey("pretrained", \.pretrained, "initialization: pretrained: a BERT folder (relative to the recipe) to start from"),
+        SettingKey("pretrained", \.pretrained, "initialization: pretrained: a BERT folder (relative to the recipe) to start from; a vocabulary other than the teacher's is matched to it token by token"),
     ] }
 
     func conflict() -> (key: String, reason: String)? {
