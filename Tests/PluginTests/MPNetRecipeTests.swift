@@ -66,9 +66,10 @@ struct MPNetRecipeTests {
 
     static let base = TestEnvironment.packageRoot.appendingPathComponent("assets/model/mpnet-base/model.safetensors").path
 
-    @Test(.enabled(if: FileManager.default.fileExists(atPath: base), "all-mpnet-base-v2 is absent: run `make assets-large`"))
-    func theTeacherRecipeValidates() throws {
-        let path = TestEnvironment.packageRoot.appendingPathComponent("recipes/mpnet-teacher.yaml").path
+    @Test(.enabled(if: FileManager.default.fileExists(atPath: base), "all-mpnet-base-v2 is absent: run `make assets-large`"),
+          arguments: ["mpnet-teacher.yaml", "mpnet-students.yaml"])
+    func theMPNetRecipesValidate(recipe: String) throws {
+        let path = TestEnvironment.packageRoot.appendingPathComponent("recipes/\(recipe)").path
         let result = try runCommand(TestEnvironment.bertslim, ["validate", path, "--plugin-path", TestEnvironment.buildDirectory.path])
         #expect(result.output.hasPrefix("\(path): ok"), "\(result.output)\(result.errors)")
     }
