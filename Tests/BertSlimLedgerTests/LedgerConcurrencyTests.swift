@@ -22,7 +22,10 @@ struct LedgerConcurrencyTests {
             Thread {
                 defer { group.leave() }
                 do {
-                    let ledger = try Ledger(path: path, options: .init(wait: 30))  // a connection of its own
+                    // A connection of its own. The wait is long because this checks that nothing is
+                    // lost, not how soon a writer gets in: under AddressSanitizer, with the other
+                    // suites running beside it on 2 cores, a writer once waited past 30 s.
+                    let ledger = try Ledger(path: path, options: .init(wait: 120))
                     for run in 0..<runsEach {
                         try LedgerTestSupport.recordRun(LedgerRecorder(ledger: ledger) { message in
                             errors.add(message)
