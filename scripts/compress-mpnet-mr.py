@@ -27,26 +27,15 @@ import json
 import os
 import subprocess
 
-import yaml
 
+import mr_runs
 from mr_runs import ROOT, recipe
 
 OUT = os.path.join(ROOT, "runs", "mpnet-mr")
 
 
 def run(document, name, seed, cache=None):
-    path = os.path.join(OUT, name + ".yaml")
-    with open(path, "w") as f:
-        yaml.safe_dump(document, f, sort_keys=False)
-    binary = os.environ.get("BERTSLIM", os.path.join(ROOT, ".build", "release", "bertslim"))
-    subprocess.run([binary, "validate", path], check=True, stdout=subprocess.DEVNULL)
-    command = [binary, "run", path, "--out", os.path.join(OUT, name), "--seed", str(seed), "--resume", "--quiet", "--no-ledger"]
-    if cache:
-        command += ["--cache", cache]
-    if os.environ.get("LOCK"):
-        command = ["flock", os.environ["LOCK"]] + command
-    print(" ".join(command), flush=True)
-    subprocess.run(command, check=True)
+    mr_runs.run(document, OUT, name, seed, cache)
 
 
 def students(teacher, seed, losses=None):

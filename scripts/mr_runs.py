@@ -18,15 +18,18 @@ def recipe(name, teacher, seed):
     return document
 
 
-def run(document, out, name, seed):
-    """Writes `document` as out/<name>.yaml and runs it into out/<name> (--resume): BERTSLIM is the
-    binary (default .build/release/bertslim), LOCK a file whose lock the run holds."""
+def run(document, out, name, seed, cache=None):
+    """Writes `document` as out/<name>.yaml and runs it into out/<name> (--resume; --cache `cache`
+    when given): BERTSLIM is the binary (default .build/release/bertslim), LOCK a file whose lock
+    the run holds."""
     path = os.path.join(out, name + ".yaml")
     with open(path, "w") as f:
         yaml.safe_dump(document, f, sort_keys=False)
     binary = os.environ.get("BERTSLIM", os.path.join(ROOT, ".build", "release", "bertslim"))
     subprocess.run([binary, "validate", path], check=True, stdout=subprocess.DEVNULL)
     command = [binary, "run", path, "--out", os.path.join(out, name), "--seed", str(seed), "--resume", "--quiet", "--no-ledger"]
+    if cache:
+        command += ["--cache", cache]
     if os.environ.get("LOCK"):
         command = ["flock", os.environ["LOCK"]] + command
     print(" ".join(command), flush=True)
