@@ -51,7 +51,7 @@ for seed in SEEDS:
         model = point["models"][-1]
         pruning = next((m["pruning"] for m in point["models"] if "pruning" in m), None)
         heads = pruning and next(s["heads"] for s in pruning["steps"] if s["step"] == pruning["keptStep"])
-        add("Sixteen Heads (within 1 % on dev)", seed, model, "sixteen-heads", f"{heads} heads" if heads else None)
+        add("Sixteen Heads (within 1 % on dev; heads kept of 144", seed, model, "sixteen-heads", str(heads) if heads else None)
     for index, point in enumerate(points("q8bert", seed)):
         add(["Q8BERT int8, static ranges", "Q8BERT int8, dynamic ranges"][index], seed, point["models"][-1],
             ["int8-static", "int8-dynamic"][index])
@@ -76,7 +76,7 @@ for name, row in rows.items():
     share = f"{100 * mean / teacher_mean:.1f} %" if teacher_mean else "–"
     cells = " | ".join(f"{v:.2f}" if v is not None else "–" for v in values)
     notes = ", ".join(row["note"][s] for s in SEEDS if s in row["note"])
-    label = f"{name} ({notes})" if notes else name
+    label = f"{name}: {notes})" if notes else name.replace("; heads kept of 144", ")")
     if name == TEACHER:
         first = next(iter(latency.values()), {})
         times = [f"{first[s]['teacher_ms']:.1f}" if s in first else "–" for s in ("1x128", "8x128")]
