@@ -132,6 +132,8 @@ import Testing
         #expect(tokenizer.minimumLength(pair: true) == 4 && tokenizer.minimumLength(pair: false) == 2)
         #expect(tokenizer.encode("good", pair: "bad", maxLength: 16).ids == [0, 4, 2, 2, 5, 2])
         #expect(tokenizer.encode("good", pair: "bad", maxLength: 4).ids == [0, 2, 2, 2])
+        // No segment types, as transformers' MPNetTokenizer: a BERT reading MPNet's tokens sees zeros.
+        #expect(tokenizer.encode("good", pair: "bad", maxLength: 16).tokenTypeIDs == [0, 0, 0, 0, 0, 0])
     }
 
     @Test func lowBitPackingRefusesMPNet() throws {

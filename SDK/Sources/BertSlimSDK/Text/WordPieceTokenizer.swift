@@ -114,7 +114,11 @@ public struct WordPieceTokenizer: Sendable {
             for _ in 1..<specialTokens.pairSeparators { ids.append(separatorID) }
             ids.append(contentsOf: scratch.second[..<keepSecond])
             ids.append(separatorID)
-            for i in (keepFirst + 1 + specialTokens.pairSeparators)..<total { types[i] = 1 }
+            // BERT marks the second segment with token type 1; MPNet's tokenizer gives no types
+            // (all 0, as transformers' MPNetTokenizer), which a BERT reading its tokens must see too.
+            if specialTokens.pairSeparators == 1 {
+                for i in (keepFirst + 2)..<total { types[i] = 1 }
+            }
         }
         return Encoding(ids: ids, tokenTypeIDs: types, truncatedCount: removed)
     }
