@@ -27,7 +27,6 @@ import json
 import os
 import subprocess
 
-
 import mr_runs
 from mr_runs import ROOT, recipe
 

@@ -14,7 +14,7 @@ import sys
 
 root = sys.argv[1] if len(sys.argv) > 1 else "runs/mpnet-mr"
 SEEDS = (1, 2, 3)
-rows = {}  # name → {"acc": {seed: %}, "params": n, "bytes": n, "latency": key, "note": {seed: text}}
+rows = {}  # name → {"acc": {seed: %}, "params": n, "bytes": n, "latency": key, "heads": {seed: heads kept}}
 
 
 def points(name, seed):
@@ -22,14 +22,14 @@ def points(name, seed):
     return json.load(open(path))["points"] if os.path.exists(path) else []
 
 
-def add(name, seed, model, latency=None, note=None):
+def add(name, seed, model, latency=None, heads=None):
     test = model["evaluations"].get("test")
     if not test:
         return
-    row = rows.setdefault(name, {"acc": {}, "note": {}})
+    row = rows.setdefault(name, {"acc": {}, "heads": {}})
     row["acc"][seed] = 100 * test["accuracy"]
-    if note:
-        row["note"][seed] = note
+    if heads:
+        row["heads"][seed] = heads
     if seed == 1 or "params" not in row:
         row["params"], row["bytes"], row["latency"] = model["parameters"], model["fileBytes"], latency
 
@@ -51,7 +51,7 @@ for seed in SEEDS:
         model = point["models"][-1]
         pruning = next((m["pruning"] for m in point["models"] if "pruning" in m), None)
         heads = pruning and next(s["heads"] for s in pruning["steps"] if s["step"] == pruning["keptStep"])
-        add("Sixteen Heads (within 1 % on dev; heads kept of 144", seed, model, "sixteen-heads", str(heads) if heads else None)
+        add("Sixteen Heads (within 1 % on dev)", seed, model, "sixteen-heads", heads)
     for index, point in enumerate(points("q8bert", seed)):
         add(["Q8BERT int8, static ranges", "Q8BERT int8, dynamic ranges"][index], seed, point["models"][-1],
             ["int8-static", "int8-dynamic"][index])
@@ -75,8 +75,8 @@ for name, row in rows.items():
     spread = f"{mean:.2f} ± {statistics.stdev(done):.2f}" if len(done) > 1 else f"{mean:.2f}"
     share = f"{100 * mean / teacher_mean:.1f} %" if teacher_mean else "–"
     cells = " | ".join(f"{v:.2f}" if v is not None else "–" for v in values)
-    notes = ", ".join(row["note"][s] for s in SEEDS if s in row["note"])
-    label = f"{name}: {notes})" if notes else name.replace("; heads kept of 144", ")")
+    heads = ", ".join(str(row["heads"][s]) for s in SEEDS if s in row["heads"])
+    label = f"{name[:-1]}; heads kept of 144: {heads})" if heads else name
     if name == TEACHER:
         first = next(iter(latency.values()), {})
         times = [f"{first[s]['teacher_ms']:.1f}" if s in first else "–" for s in ("1x128", "8x128")]

@@ -89,16 +89,14 @@ final class BertStudent: Student, DropoutSeeded {
     private static func rows(ofTeacherTokens tokenizer: WordPieceTokenizer?, in path: String, named folder: String,
                              model: BertConfig, teacher: BertConfig) throws -> [Int?]? {
         let name = "bert-student"
-        let pretrained: WordPieceTokenizer
-        do { pretrained = try WordPieceTokenizer(directory: path) } catch {
+        let loaded = Result { try WordPieceTokenizer(directory: path) }
+        guard let tokenizer, case .success(let pretrained) = loaded else {
+            // Nothing to match by: the same number of rows is taken as the same vocabulary.
             if model.vocabSize == teacher.vocabSize { return nil }
+            let why = if case .failure(let error) = loaded { "its vocabulary cannot be matched to the teacher's: \(error)" }
+                      else { "the stage has no tokenizer to match them by" }
             throw ComponentError(name, "pretrained: \(folder) has \(model.vocabSize) token embeddings, the teacher \(teacher.vocabSize), "
-                                 + "and its vocabulary cannot be matched to the teacher's: \(error)")
-        }
-        guard let tokenizer else {
-            if model.vocabSize == teacher.vocabSize { return nil }
-            throw ComponentError(name, "pretrained: \(folder) has \(model.vocabSize) token embeddings, the teacher \(teacher.vocabSize), "
-                                 + "and the stage has no tokenizer to match them by")
+                                 + "and \(why)")
         }
         if pretrained.vocabulary.tokens == tokenizer.vocabulary.tokens { return nil }
         guard model.modelType == .bert else {
