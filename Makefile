@@ -56,11 +56,12 @@ soak: deps assets release
 
 # Every parser of strangers' files under libFuzzer + AddressSanitizer (scripts/fuzz.py), each
 # target for FUZZ_SECONDS, or for FUZZ_RUNS executions (make fuzz FUZZ_RUNS=1000000), FUZZ_JOBS
-# targets at once; a crash's input lands in .build/fuzz/crashes/<target>/.
+# targets at once, FUZZ_TARGETS (default: all) to pick some; a crash's input lands in
+# .build/fuzz/crashes/<target>/.
 FUZZ_SECONDS ?= 600
 FUZZ_JOBS ?= 1
 fuzz: deps assets
-	python3 scripts/fuzz.py --jobs $(FUZZ_JOBS) $(if $(FUZZ_RUNS),--runs $(FUZZ_RUNS),--seconds $(FUZZ_SECONDS))
+	python3 scripts/fuzz.py --jobs $(FUZZ_JOBS) $(if $(FUZZ_RUNS),--runs $(FUZZ_RUNS),--seconds $(FUZZ_SECONDS)) $(FUZZ_TARGETS)
 
 # The readers, kernels, training and host suites under AddressSanitizer, then ThreadSanitizer,
 # each in its own build folder (SANITIZE_SUITES=... for another subset, '.' for all). ASan runs
